@@ -1,0 +1,186 @@
+"""The command layer: parse options, run the pipeline, print, choose the exit code.
+
+Exit codes: 0 no error; 1 errors (or warnings under ``--strict``); 2 usage error or an
+unusable environment (not a KB, our schemas unreadable, an internal bug).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .finding import Lang, Severity
+from .pipeline import check as run_check
+from .report import FORMATS, github_summary, render
+from .validate import SchemaError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ENV = 0, 1, 2
+
+
+class EnvProblem(Exception):
+    """The command cannot run here (exit 2); the text is already in the user's language."""
+
+
+def _say(lang: Lang, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def _root(root: str | None, lang: Lang) -> Path:
+    path = Path(root or ".").resolve()
+    if not path.is_dir():
+        raise EnvProblem(_say(lang, f"目录不存在：{path}", f"No such directory: {path}"))
+    from .discover import is_kb
+
+    if not is_kb(path):
+        raise EnvProblem(
+            _say(
+                lang,
+                f"{path} 不是知识库：没有 clients/、engineers/ 或 policy.yml。用 --root 指定知识库目录。",
+                f"{path} is not a KB: no clients/, engineers/ or policy.yml. Point --root at the KB folder.",
+            )
+        )
+    return path
+
+
+def _selection(root: Path, paths: Sequence[str], lang: Lang) -> list[str]:
+    """PATH arguments as KB-relative prefixes (files or folders)."""
+    out = []
+    for p in paths:
+        full = Path(p).resolve()
+        if not full.exists():
+            raise EnvProblem(_say(lang, f"路径不存在：{p}", f"No such path: {p}"))
+        try:
+            rel = full.relative_to(root).as_posix()
+        except ValueError as exc:
+            raise EnvProblem(_say(lang, f"{p} 不在知识库 {root} 之内。", f"{p} is outside the KB {root}.")) from exc
+        out.append("" if rel == "." else rel)
+    return out
+
+
+def _selected(file: str, prefixes: list[str]) -> bool:
+    return not prefixes or any(p == "" or file == p or file.startswith(p.rstrip("/") + "/") for p in prefixes)
+
+
+def _today(value: str | None, lang: Lang) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise EnvProblem(
+            _say(lang, f"--today 应为 YYYY-MM-DD：{value}", f"--today must be YYYY-MM-DD: {value}")
+        ) from exc
+
+
+def run_check_command(
+    paths: Sequence[str], fmt: str, strict: bool, lang: Lang, root: str | None, today: str | None
+) -> int:
+    kb_root = _root(root, lang)
+    prefixes = _selection(kb_root, paths, lang)
+    try:
+        outcome = run_check(kb_root, _today(today, lang))
+    except SchemaError as exc:
+        raise EnvProblem(_say(lang, f"无法使用 JSON Schema：{exc}", f"The JSON Schemas cannot be used: {exc}")) from exc
+    findings = [f for f in outcome.findings if _selected(f.file, prefixes)]
+    files = [f for f in outcome.kb.files if _selected(f, prefixes)]
+    color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    out = render(findings, fmt, lang, files_checked=len(files), color=color)
+    if out:
+        click.echo(out)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary_path:
+        with open(summary_path, "a", encoding="utf-8") as fh:
+            fh.write(github_summary(findings, lang))
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
+    return EXIT_FINDINGS if errors or (strict and warnings) else EXIT_OK
+
+
+_lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    envvar="KB_LANG",
+    show_default=True,
+    help="消息语言 / message language",
+)
+_root_option = click.option(
+    "--root", type=click.Path(file_okay=False), default=None, help="知识库目录（默认：当前目录）"
+)
+_today_option = click.option("--today", metavar="YYYY-MM-DD", default=None, help="固定“今天”的日期（用于复现）")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kb")
+def cli() -> None:
+    """专属工程师知识库：检查档案、生成站点与表单。"""
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="输出格式：text（人读）、json、github（Actions 注解）、gitlab（Code Quality）",
+)
+@click.option("--strict", is_flag=True, help="警告也视为失败（退出码 1）")
+@_lang_option
+@_root_option
+@_today_option
+def check_cmd(paths: tuple[str, ...], fmt: str, strict: bool, lang: Lang, root: str | None, today: str | None) -> None:
+    """检查知识库中的每个文件，报告每个问题所在的文件和行。
+
+    PATHS 限定只报告这些文件或目录中的问题（引用检查仍读取整个知识库）。
+    """
+    sys.exit(run_check_command(paths, fmt, strict, lang, root, today))
+
+
+@cli.command("build")
+@click.option("--strict", is_flag=True, help="有警告或错误时不发布")
+@_lang_option
+@_root_option
+@_today_option
+def build_cmd(strict: bool, lang: Lang, root: str | None, today: str | None) -> None:
+    """检查并构建发布内容（当前版本：运行全部检查）。"""
+    sys.exit(run_check_command((), "text", strict, lang, root, today))
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    """Console entry point: no traceback ever reaches the user."""
+    lang: Lang = (
+        "en"
+        if os.environ.get("KB_LANG") == "en"
+        or "--lang=en" in (argv or sys.argv)
+        or ("en" in (argv or sys.argv) and "--lang" in (argv or sys.argv))
+        else "zh"
+    )
+    try:
+        return cli.main(args=list(argv) if argv is not None else None, prog_name="kb", standalone_mode=True)
+    except EnvProblem as exc:
+        click.echo(_say(lang, f"kb：{exc}", f"kb: {exc}"), err=True)
+        sys.exit(EXIT_ENV)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for KB_DEBUG
+        if os.environ.get("KB_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            _say(
+                lang,
+                f"kb：内部错误（{type(exc).__name__}: {exc}）。请设置 KB_DEBUG=1 重试并报告。",
+                f"kb: internal error ({type(exc).__name__}: {exc}). Re-run with KB_DEBUG=1 and report it.",
+            ),
+            err=True,
+        )
+        sys.exit(EXIT_ENV)

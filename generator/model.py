@@ -1,0 +1,418 @@
+"""The typed model: frozen records that rules and renderers read instead of raw YAML.
+
+Every record carries a :class:`Where` so a rule can report at the line of the key that is
+wrong (``client.where.at("assignment", "engineer")``). Dates are ``datetime.date``;
+optional values are ``None``; lists are tuples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .load import KeyPath, Pos
+
+Date = dt.date
+
+
+@dataclass(frozen=True)
+class Where:
+    """A record's file and the key-path prefix of the record inside it."""
+
+    file: str
+    positions: Mapping[KeyPath, Pos] = field(default_factory=dict, compare=False, repr=False)
+    base: KeyPath = ()
+
+    def at(self, *path: str | int) -> tuple[str, int, int]:
+        """File, line and column of ``path`` below this record (or its nearest ancestor)."""
+        p: KeyPath = (*self.base, *path)
+        while p:
+            hit = self.positions.get(p)
+            if hit is not None:
+                return (self.file, *hit)
+            p = p[:-1]
+        line, col = self.positions.get((), (1, 1))
+        return self.file, line, col
+
+    def sub(self, *path: str | int) -> Where:
+        return Where(self.file, self.positions, (*self.base, *path))
+
+    def has(self, *path: str | int) -> bool:
+        return (*self.base, *path) in self.positions
+
+
+NOWHERE = Where("")
+
+
+# ------------------------------------------------------------------ shared pieces
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    handle: str | None = None
+    department: str | None = None
+    title: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One signed step of a workflow: who, when, and the outcome."""
+
+    by: tuple[str, ...] = ()
+    on: Date | None = None
+    result: str | None = None
+    notes: str | None = None
+    kind: str | None = None  # nomination type (nominated | applied)
+    cc: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------ client dossier
+
+
+@dataclass(frozen=True)
+class Criteria:
+    monthly_contract_cny: int | None = None
+    monthly_margin_cny: int | None = None
+    brand_value: str | None = None
+    complex_environment: str | None = None
+    high_sla: str | None = None
+
+
+@dataclass(frozen=True)
+class Business:
+    main_business: str | None = None
+    business_model: str | None = None
+    scenarios: str | None = None
+    peak_periods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str | None
+    kind: str | None
+    city: str | None = None
+    address: str | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class NetLine:
+    id: str
+    a: str | None
+    b: str | None
+    carrier: str | None = None
+    type: str | None = None
+    bandwidth_mbps: float | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class BusinessApp:
+    name: str
+    site: str | None = None
+    ip: str | None = None
+    domain: str | None = None
+    ports: tuple[int, ...] = ()
+    impact: str | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    level: str | None
+    title: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    duties: str | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Sla:
+    response_minutes: float | None = None
+    onsite_hours: float | None = None
+    restore_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    number: str | None = None
+    start: Date | None = None
+    end: Date | None = None
+    service_level: str | None = None
+    sla: Sla | None = None
+    key_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PastIssue:
+    summary: str
+    date: Date | None = None
+    impact: str | None = None
+
+
+@dataclass(frozen=True)
+class PainPoints:
+    history: tuple[PastIssue, ...] = ()
+    communication: str | None = None
+    expectations: str | None = None
+
+
+@dataclass(frozen=True)
+class NamedText:
+    """A titled item: a service-catalog entry, an attachment, a common request."""
+
+    title: str
+    text: str | None = None
+    steps: tuple[str, ...] = ()
+    path: str | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Fault:
+    title: str
+    date: Date | None = None
+    cause: str | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    special_notes: str | None = None
+    service_catalog: tuple[NamedText, ...] = ()
+    network_model: str | None = None
+    typical_faults: tuple[Fault, ...] = ()
+    common_requests: tuple[NamedText, ...] = ()
+    attachments: tuple[NamedText, ...] = ()
+
+
+@dataclass(frozen=True)
+class PastAssignment:
+    engineer: str
+    start: Date | None = None
+    end: Date | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Split:
+    account_manager: int | None = None
+    engineer: int | None = None
+    agreed_on: Date | None = None
+    agreed_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    engineer: str | None = None
+    backup: str | None = None
+    since: Date | None = None
+    history: tuple[PastAssignment, ...] = ()
+    incentive_split: Split | None = None
+    load_plan: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplicationForm:
+    applicant: Person | None = None
+    submitted_on: Date | None = None
+    materials_received_on: Date | None = None
+    review: Step | None = None
+    approval: Step | None = None
+    notified_on: Date | None = None
+    rejected_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    occurred_on: Date | None
+    summary: str | None
+    protection_lead: str | None = None
+    recorded_by: str | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Renewal:
+    year: int
+    renewed_on: Date | None = None
+    bonus_cny: int | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    klass: str | None = None  # "class" in YAML
+    assessed_on: Date | None = None
+    plan: str | None = None
+    gaps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Period:
+    start: Date | None = None
+    until: Date | None = None
+    reason: str | None = None
+    requested_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Meeting:
+    client: str
+    date: Date | None
+    kind: str | None = None
+    attendees: tuple[str, ...] = ()
+    business_updates: str | None = None
+    needs_and_risks: str | None = None
+    renewal_plan: str | None = None
+    conclusions: tuple[str, ...] = ()
+    shared_with_engineer_on: Date | None = None
+    shared_via: str | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Report:
+    basis: str | None = None
+    reproduction: str | None = None
+    logs: tuple[str, ...] = ()
+    screenshots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Handoff:
+    client: str
+    task_id: str | None
+    ticket: str | None = None
+    opened_on: Date | None = None
+    trigger: str | None = None
+    report: Report | None = None
+    coordinator: Person | None = None
+    owner: Person | None = None
+    ask: str | None = None
+    status: str | None = None
+    suspended_on: Date | None = None
+    solution: str | None = None
+    closed_on: Date | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    name: str | None
+    status: str | None
+    folder: str  # the folder name under clients/
+    tier: str | None = None
+    account_manager: Person | None = None
+    criteria: Criteria | None = None
+    business: Business | None = None
+    sites: tuple[Site, ...] = ()
+    lines: tuple[NetLine, ...] = ()
+    applications: tuple[BusinessApp, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    contract: Contract | None = None
+    pain_points: PainPoints | None = None
+    knowledge_base: KnowledgeBase | None = None
+    assignment: Assignment | None = None
+    application: ApplicationForm | None = None
+    sync_cadence: str | None = None
+    events: tuple[Event, ...] = ()
+    renewals: tuple[Renewal, ...] = ()
+    transition: Transition | None = None
+    temporary_priority: Period | None = None
+    meetings: tuple[Meeting, ...] = ()
+    handoffs: tuple[Handoff, ...] = ()
+    valid: bool = True  # False when the dossier has schema errors (read leniently)
+    where: Where = NOWHERE
+
+
+# ------------------------------------------------------------------ engineer
+
+
+@dataclass(frozen=True)
+class Certificate:
+    name: str
+    kind: str | None
+    vendor: str | None = None
+    grade: str | None = None
+    obtained: Date | None = None
+    expires: Date | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Pool:
+    nomination: Step | None = None
+    evaluation: Step | None = None
+    appointment: Step | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    date: Date | None
+    summary: str | None
+    human_caused: bool = False
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Leave:
+    start: Date | None
+    end: Date | None
+    backup: str | None = None
+    handover: str | None = None
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Kpi:
+    period: str
+    satisfaction: float | None = None
+    mttr_hours: float | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Engineer:
+    id: str
+    name: str | None
+    level: str | None
+    ops_since: Date | None = None
+    joined_on: Date | None = None
+    email: str | None = None
+    phone: str | None = None
+    handle: str | None = None
+    products: tuple[str, ...] = ()
+    certifications: tuple[Certificate, ...] = ()
+    pool: Pool | None = None
+    incidents: tuple[Incident, ...] = ()
+    leave: tuple[Leave, ...] = ()
+    kpis: tuple[Kpi, ...] = ()
+    valid: bool = True
+    where: Where = NOWHERE
+
+
+# ------------------------------------------------------------------ the whole KB
+
+
+@dataclass(frozen=True)
+class KB:
+    """Everything that was readable, by id; files that could not be read are absent."""
+
+    root: Path
+    clients: Mapping[str, Client]
+    engineers: Mapping[str, Engineer]
+    policy: Mapping[str, object] | None
+    policy_where: Where = NOWHERE
+    known_engineer_ids: frozenset[str] = frozenset()  # includes unreadable engineer files
+    files: tuple[str, ...] = ()

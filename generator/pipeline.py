@@ -1,0 +1,103 @@
+"""The pipeline: discover → load → validate → model → rules, as one function.
+
+This is what ``kb check`` (and later ``kb build``) runs. It never raises for bad input;
+:class:`~generator.validate.SchemaError` (our own schemas unusable) is the only
+environment problem it lets through, for the command layer to turn into exit code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from . import build
+from .discover import discover
+from .finding import Finding
+from .load import DEFAULT_LIMITS, Limits, Loaded, load_file
+from .model import KB, Client, Engineer, Handoff, Meeting, Where
+from .rules import run_rules
+from .validate import KINDS, SchemaError, SchemaSet, validate
+
+PACKAGE_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def find_schemas(root: Path) -> Path:
+    """The KB's own ``schemas/`` if it has them all, else the ones beside this package."""
+    for folder in (root / "schemas", PACKAGE_SCHEMAS):
+        if all((folder / f"{k}.schema.json").is_file() for k in KINDS):
+            return folder
+    raise SchemaError(f"{root / 'schemas'}: 找不到 {', '.join(k + '.schema.json' for k in KINDS)}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kb: KB
+    findings: list[Finding]
+    loaded: dict[str, Loaded]
+
+
+def load_kb(
+    root: Path, schemas: SchemaSet, limits: Limits = DEFAULT_LIMITS
+) -> tuple[KB, list[Finding], dict[str, Loaded]]:
+    """Read every file of the KB into the model; findings for whatever was wrong."""
+    sources, findings = discover(root)
+    loaded: dict[str, Loaded] = {}
+    clients: dict[str, Client] = {}
+    engineers: dict[str, Engineer] = {}
+    meetings: dict[str, list[Meeting]] = {}
+    handoffs: dict[str, list[Handoff]] = {}
+    engineer_ids: set[str] = set()
+    policy: dict[str, Any] | None = None
+    policy_where = Where("policy.yml")
+    for src in sources:
+        if src.kind == "engineer":
+            engineer_ids.add(Path(src.rel).stem)
+        item = load_file(root, src.rel, limits)
+        loaded[src.rel] = item
+        findings.extend(item.findings)
+        if not item.usable:
+            continue
+        data, problems = validate(item, src.kind, schemas)
+        findings.extend(problems)
+        if data is None:
+            continue
+        valid = not problems
+        if src.kind == "client":
+            assert src.client is not None
+            clients[src.client] = build.client(item, data, src.client, valid)
+        elif src.kind == "engineer":
+            e = build.engineer(item, data, Path(src.rel).stem, valid)
+            engineers[e.id] = e
+            engineer_ids.add(e.id)
+        elif src.kind == "meeting":
+            assert src.client is not None
+            meetings.setdefault(src.client, []).append(build.meeting(item, data, src.client))
+        elif src.kind == "handoff":
+            assert src.client is not None
+            handoffs.setdefault(src.client, []).append(build.handoff(item, data, src.client))
+        else:
+            policy = data
+            policy_where = Where(item.file, item.positions)
+    for cid, c in clients.items():
+        clients[cid] = replace(c, meetings=tuple(meetings.get(cid, ())), handoffs=tuple(handoffs.get(cid, ())))
+    kb = KB(
+        root=root,
+        clients=clients,
+        engineers=engineers,
+        policy=policy,
+        policy_where=policy_where,
+        known_engineer_ids=frozenset(engineer_ids),
+        files=tuple(s.rel for s in sources),
+    )
+    return kb, findings, loaded
+
+
+def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, history: Any = None) -> Outcome:
+    """Everything ``kb check`` reports for the KB at ``root``, sorted by file and line."""
+    schemas = SchemaSet.from_dir(find_schemas(root))
+    kb, findings, loaded = load_kb(root, schemas, limits)
+    findings.extend(run_rules(kb, history, today))
+    findings.sort(key=Finding.sort_key)
+    return Outcome(kb, findings, loaded)

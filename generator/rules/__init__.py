@@ -1,0 +1,48 @@
+"""Rules: small registered functions ``(kb, history, today) -> findings``.
+
+Each family lives in its own module and registers its rules with :func:`rule`; the
+policy section a rule enforces is in its docstring. ``today`` is always a parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..finding import Finding
+from ..model import KB
+
+RuleFn = Callable[[KB, Any, dt.date], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    fn: RuleFn
+    section: str
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, section: str = "—") -> Callable[[RuleFn], RuleFn]:
+    def register(fn: RuleFn) -> RuleFn:
+        _REGISTRY[rule_id] = Rule(rule_id, fn, section)
+        return fn
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    from . import refs  # noqa: F401  (registers on import)
+
+    return list(_REGISTRY.values())
+
+
+def run_rules(kb: KB, history: Any, today: dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    for r in all_rules():
+        out.extend(r.fn(kb, history, today))
+    return out
