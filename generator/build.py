@@ -292,7 +292,13 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
         ),
         transition=None
         if trans is None
-        else Transition(_s(trans, "class"), _date(trans, "assessed_on"), _s(trans, "plan"), _strs(trans, "gaps")),
+        else Transition(
+            _s(trans, "class"),
+            _date(trans, "assessed_on"),
+            _s(trans, "plan"),
+            _strs(trans, "gaps"),
+            _date(trans, "closed_on"),
+        ),
         temporary_priority=None
         if prio is None
         else Period(_date(prio, "from"), _date(prio, "until"), _s(prio, "reason"), _s(prio, "requested_by")),
@@ -325,6 +331,7 @@ def handoff(loaded: Loaded, data: Any, client_id: str) -> Handoff:
         client_id,
         _s(d, "task_id"),
         _s(d, "ticket"),
+        _s(d, "title"),
         _date(d, "opened_on"),
         _s(d, "trigger"),
         None

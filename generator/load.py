@@ -331,6 +331,7 @@ class _Builder:
         self.out = out
         self.max_depth = max_depth
         self.file = out.file
+        self.nxt: Any = None
 
     def refuse(self, ev: Any, zh: str, en: str, hint_zh: str, hint_en: str) -> None:
         m = ev.start_mark
@@ -367,28 +368,23 @@ class _Builder:
             self.check_node(ev, path)
         value: str = ev.value
         if ev.style == "" and ev.tag is None:
-            if value in _NULLS:
-                return None
-            c = value[0]
-            if c == "t" or c == "f":
-                return True if value == "true" else False if value == "false" else value
-            if (c.isdigit() or c == "-") and (_INT.match(value) or _FLOAT.match(value)):
+            typed = _type_plain(value)
+            if typed is not value and typed is not None and typed is not True and typed is not False:
                 self.out.source_text[path] = value
-                return float(value) if "." in value else int(value)
-            return value
-        if _BAD_CHARS.search(value):  # an escape such as "\x01" or "\0" in a double-quoted string
+            return typed
+        bad = _BAD_CHARS.search(value)
+        if bad:  # an escape such as "\x01" or "\0" in a double-quoted string
             mk = ev.start_mark
-            self.out.findings.append(_bad_char(self.file, mk.line + 1, mk.column + 1, _BAD_CHARS.search(value).group()))  # type: ignore[union-attr]
+            self.out.findings.append(_bad_char(self.file, mk.line + 1, mk.column + 1, bad.group()))
             self.out.poisoned.add(path)
         return value
 
-    def build(self, events: Any) -> None:
-        ev = next(events)  # StreamStart
-        ev = next(events)
+    def build(self, nxt: Any) -> None:
+        nxt()  # StreamStart
+        ev = nxt()
         if type(ev) is yaml.StreamEndEvent:  # empty file
             self.out.usable = True
             return
-        assert type(ev) is yaml.DocumentStartEvent
         if ev.version is not None or ev.tags:
             self.refuse(
                 ev,
@@ -398,13 +394,14 @@ class _Builder:
                 "Delete the lines starting with '%' at the top of the file.",
             )
             return
-        root = next(events)
+        self.nxt = nxt
+        root = nxt()
         self.out.positions[()] = (root.start_mark.line + 1, root.start_mark.column + 1)
-        data = self.node(root, events, (), 0)
+        data = self.node(root, (), 0)
         if data is _ABORT:
             return
-        next(events)  # DocumentEnd
-        ev = next(events)
+        nxt()  # DocumentEnd
+        ev = nxt()
         if type(ev) is yaml.DocumentStartEvent:
             self.refuse(
                 ev,
@@ -417,7 +414,7 @@ class _Builder:
         self.out.data = data
         self.out.usable = True
 
-    def node(self, ev: Any, events: Any, path: KeyPath, depth: int) -> Any:
+    def node(self, ev: Any, path: KeyPath, depth: int) -> Any:
         kind = type(ev)
         if kind is _Scalar:
             return self.scalar(ev, path)
@@ -440,25 +437,37 @@ class _Builder:
                 "Look for unclosed brackets; no dossier needs such depth.",
             )
             return _ABORT
-        self.check_node(ev, path)
+        if ev.anchor is not None or ev.tag is not None:
+            self.check_node(ev, path)
         positions = self.out.positions
+        source_text = self.out.source_text
+        nxt = self.nxt
+        # The loops below type plain, untagged scalars inline: most values are, and a
+        # method call per value would double the cost of reading a file.
         if kind is yaml.SequenceStartEvent:
             seq: list[Any] = []
-            ev = next(events)
-            while type(ev) is not yaml.SequenceEndEvent:
+            ev = nxt()
+            while type(ev) is not _SeqEnd:
                 p = (*path, len(seq))
-                positions[p] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
-                item = self.node(ev, events, p, depth + 1)
-                if item is _ABORT:
-                    return _ABORT
+                mark = ev.start_mark
+                positions[p] = (mark.line + 1, mark.column + 1)
+                if type(ev) is _Scalar and ev.style == "" and ev.anchor is None and ev.tag is None:
+                    item = _type_plain(ev.value)
+                    if type(item) is int or type(item) is float:
+                        source_text[p] = ev.value
+                else:
+                    item = self.node(ev, p, depth + 1)
+                    if item is _ABORT:
+                        return _ABORT
                 seq.append(item)
-                ev = next(events)
+                ev = nxt()
             return seq
         # MappingStartEvent
         mapping: dict[str, Any] = {}
-        ev = next(events)
-        while type(ev) is not yaml.MappingEndEvent:
-            kpos = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        ev = nxt()
+        while type(ev) is not _MapEnd:
+            mark = ev.start_mark
+            kpos = (mark.line + 1, mark.column + 1)
             if type(ev) is not _Scalar:
                 self.refuse(
                     ev,
@@ -467,20 +476,26 @@ class _Builder:
                     "把这个键改写成一个普通的名字。",
                     "Rewrite the key as a plain name.",
                 )
-                if type(ev) is not yaml.AliasEvent and self.node(ev, events, path, depth + 1) is _ABORT:
+                if type(ev) is not yaml.AliasEvent and self.node(ev, path, depth + 1) is _ABORT:
                     return _ABORT
-                if self.node(next(events), events, path, depth + 1) is _ABORT:
+                if self.node(nxt(), path, depth + 1) is _ABORT:
                     return _ABORT
-                ev = next(events)
+                ev = nxt()
                 continue
             key: str = ev.value
             if ev.anchor is not None or ev.tag is not None:
                 self.check_node(ev, path)
             p = (*path, key)
             first = positions.get(p) if key in mapping else None
-            value = self.node(next(events), events, p, depth + 1)
-            if value is _ABORT:
-                return _ABORT
+            ev = nxt()
+            if type(ev) is _Scalar and ev.style == "" and ev.anchor is None and ev.tag is None:
+                value = _type_plain(ev.value)
+                if type(value) is int or type(value) is float:
+                    source_text[p] = ev.value
+            else:
+                value = self.node(ev, p, depth + 1)
+                if value is _ABORT:
+                    return _ABORT
             if first is not None:
                 self.out.findings.append(
                     error(
@@ -501,12 +516,27 @@ class _Builder:
             else:
                 positions[p] = kpos
                 mapping[key] = value
-            ev = next(events)
+            ev = nxt()
         return mapping
+
+
+def _type_plain(value: str) -> Any:
+    """A plain scalar's value: only true/false, decimal integers without a leading zero and
+    plain decimals are typed; null/~/empty are None; everything else is the text as written."""
+    if value in _NULLS:
+        return None
+    c = value[0]
+    if c == "t" or c == "f":
+        return True if value == "true" else False if value == "false" else value
+    if (c.isdigit() or c == "-") and (_INT.match(value) or _FLOAT.match(value)):
+        return float(value) if "." in value else int(value)
+    return value
 
 
 _ABORT: Any = object()
 _Scalar = yaml.ScalarEvent
+_SeqEnd = yaml.SequenceEndEvent
+_MapEnd = yaml.MappingEndEvent
 
 
 def load_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
@@ -519,12 +549,16 @@ def load_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
         out.findings.extend(bad)
         return out
     try:
-        _Builder(out, limits.max_depth).build(iter(yaml.parse(text, Loader=_Parser)))
+        parser = _Parser(text)
+        try:
+            _Builder(out, limits.max_depth).build(parser.get_event)
+        finally:
+            parser.dispose()
     except yaml.YAMLError as exc:
         out.findings.append(_syntax_finding(file, exc))
         out.usable = False
         out.data = None
-    except (StopIteration, RecursionError):  # pragma: no cover - defensive
+    except (AttributeError, RecursionError):  # pragma: no cover - an event stream libyaml never produces
         out.findings.append(error(file, 1, 1, RULE, Msg("无法解析该文件。", "The file cannot be parsed.")))
         out.usable = False
         out.data = None

@@ -255,6 +255,7 @@ class Transition:
     assessed_on: Date | None = None
     plan: str | None = None
     gaps: tuple[str, ...] = ()
+    closed_on: Date | None = None  # when the B-class gaps were closed
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,7 @@ class Handoff:
     client: str
     task_id: str | None
     ticket: str | None = None
+    title: str | None = None
     opened_on: Date | None = None
     trigger: str | None = None
     report: Report | None = None

@@ -1,0 +1,5 @@
+"""``python -m generator`` = ``kb``."""
+
+from .cli import main
+
+main()
