@@ -8,6 +8,9 @@ environment problem it lets through, for the command layer to turn into exit cod
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -38,10 +41,29 @@ class Outcome:
     loaded: dict[str, Loaded]
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Reading builds hundreds of thousands of small acyclic objects (values, line-map
+    tuples); the cycle collector would scan them again and again for nothing (~25 % of
+    the time for 2,000 dossiers). Nothing here makes cycles, so pause it while reading."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_kb(
     root: Path, schemas: SchemaSet, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[KB, list[Finding], dict[str, Loaded]]:
     """Read every file of the KB into the model; findings for whatever was wrong."""
+    with _gc_paused():
+        return _load_kb(root, schemas, limits)
+
+
+def _load_kb(root: Path, schemas: SchemaSet, limits: Limits) -> tuple[KB, list[Finding], dict[str, Loaded]]:
     sources, findings = discover(root)
     loaded: dict[str, Loaded] = {}
     clients: dict[str, Client] = {}
