@@ -156,17 +156,55 @@ def build_cmd(strict: bool, lang: Lang, root: str | None, today: str | None) -> 
     sys.exit(run_check_command((), "text", strict, lang, root, today))
 
 
+def _guess_lang(args: Sequence[str]) -> Lang:
+    """The language for messages printed before click has parsed --lang."""
+    for i, a in enumerate(args):
+        if a == "--lang=en" or (a == "--lang" and i + 1 < len(args) and args[i + 1] == "en"):
+            return "en"
+    return "en" if os.environ.get("KB_LANG") == "en" else "zh"
+
+
+def _usage_error(exc: click.UsageError, lang: Lang) -> str:
+    """Click's usage errors, said in the user's language."""
+    param = getattr(exc, "param", None)
+    name = "/".join(param.opts) if param is not None and param.opts else (param.name if param is not None else "")
+    if isinstance(exc, click.NoSuchOption):
+        near = ", ".join(exc.possibilities or ())
+        detail = _say(
+            lang,
+            f"没有选项 {exc.option_name}" + (f"（是不是想用 {near}？）" if near else ""),
+            f"no such option {exc.option_name}" + (f" (did you mean {near}?)" if near else ""),
+        )
+    elif isinstance(exc, click.BadParameter) and param is not None and isinstance(param.type, click.Choice):
+        choices = ", ".join(map(str, param.type.choices))
+        detail = _say(lang, f"{name} 的值无效，可选：{choices}", f"invalid value for {name}; choose from {choices}")
+    elif isinstance(exc, click.MissingParameter):
+        detail = _say(lang, f"缺少参数 {name}", f"missing {name}")
+    elif exc.message.startswith("No such command"):
+        detail = _say(
+            lang, f"没有这个命令：{exc.message.split(chr(39))[1] if chr(39) in exc.message else ''}", exc.message
+        )
+    else:
+        detail = exc.format_message()
+    command = exc.ctx.command_path if exc.ctx is not None else "kb"
+    return _say(
+        lang,
+        f"kb：用法错误：{detail}\n运行“{command} --help”查看用法。",
+        f"kb: usage error: {detail}\nRun '{command} --help' for usage.",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> Any:
     """Console entry point: no traceback ever reaches the user."""
-    lang: Lang = (
-        "en"
-        if os.environ.get("KB_LANG") == "en"
-        or "--lang=en" in (argv or sys.argv)
-        or ("en" in (argv or sys.argv) and "--lang" in (argv or sys.argv))
-        else "zh"
-    )
+    args = list(argv) if argv is not None else sys.argv[1:]
+    lang = _guess_lang(args)
     try:
-        return cli.main(args=list(argv) if argv is not None else None, prog_name="kb", standalone_mode=True)
+        cli.main(args=args, prog_name="kb", standalone_mode=False)
+    except click.UsageError as exc:
+        click.echo(_usage_error(exc, lang), err=True)
+        sys.exit(EXIT_ENV)
+    except click.Abort:
+        sys.exit(1)
     except EnvProblem as exc:
         click.echo(_say(lang, f"kb：{exc}", f"kb: {exc}"), err=True)
         sys.exit(EXIT_ENV)

@@ -120,26 +120,25 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
         ]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    m = _ENCODED_SURROGATE.search(raw)
-    if m:
-        return None, [
-            error(
-                file,
-                _line_of_offset(raw, m.start()),
-                1,
-                RULE,
-                Msg(
-                    "文件含有孤立的代理项（UTF-16 代理字符被当成 UTF-8 写入），不是合法的 UTF-8。",
-                    "The file contains a lone surrogate (a UTF-16 surrogate written as UTF-8); "
-                    "this is not valid UTF-8.",
-                ),
-                resave,
-            )
-        ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = _line_of_offset(raw, exc.start)
+        if _ENCODED_SURROGATE.match(raw, exc.start):
+            return None, [
+                error(
+                    file,
+                    line,
+                    1,
+                    RULE,
+                    Msg(
+                        "文件含有孤立的代理项（UTF-16 代理字符被当成 UTF-8 写入），不是合法的 UTF-8。",
+                        "The file contains a lone surrogate (a UTF-16 surrogate written as UTF-8); "
+                        "this is not valid UTF-8.",
+                    ),
+                    resave,
+                )
+            ]
         try:
             looks_gbk = bool(_CJK.search(raw.decode("gb18030")))
         except UnicodeDecodeError:
@@ -300,10 +299,66 @@ _YAML_PROBLEMS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _syntax_finding(file: str, exc: yaml.YAMLError) -> Finding:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+# Contexts whose start is where the user must look (an unclosed quote or bracket, a key
+# without its colon); libyaml only notices the problem lines later.
+_START_CONTEXTS = (
+    "while scanning a quoted scalar",
+    "while parsing a flow",
+    "while scanning a simple key",
+    "while scanning a block scalar",
+    "while scanning an anchor",
+    "while scanning a tag",
+)
+
+
+def _open_quote_before(text: str, problem_line: int) -> Any:
+    """The start of a quoted scalar that runs over several lines and ends right where the
+    parser then fails: almost always a quote that was never closed (YAML lets quoted text
+    continue on the next lines, so libyaml reports the error only where it ends)."""
+    last = None
+    try:
+        for tok in yaml.scan(text, Loader=_Parser):
+            if type(tok) is yaml.ScalarToken and tok.style in ('"', "'") and tok.end_mark.line > tok.start_mark.line:
+                last = tok
+            if tok.start_mark.line > problem_line:
+                break
+    except yaml.YAMLError:
+        pass
+    if last is not None and problem_line - 1 <= last.end_mark.line <= problem_line:
+        return last.start_mark
+    return None
+
+
+def _syntax_finding(file: str, exc: yaml.YAMLError, text: str) -> Finding:
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    context = str(getattr(exc, "context", None) or "")
+    mark = problem_mark or context_mark
+    noticed = ""
+    if context_mark is not None and context.startswith(_START_CONTEXTS):
+        if problem_mark is not None and problem_mark.line != context_mark.line:
+            noticed = str(problem_mark.line + 1)
+        mark = context_mark
+    elif problem_mark is not None:
+        quote = _open_quote_before(text, problem_mark.line)
+        if quote is not None:
+            noticed = str(problem_mark.line + 1)
+            return error(
+                file,
+                quote.line + 1,
+                quote.column + 1,
+                RULE,
+                Msg(
+                    f"YAML 语法错误：这里的引号没有闭合，后面几行都被当成了同一段文本（解析到第 {noticed} 行时发现）。",
+                    f"YAML syntax error: this quote is never closed, so the next lines became part of the text "
+                    f"(noticed on line {noticed}).",
+                ),
+                Msg("在这段文本的末尾补上配对的引号。", "Add the matching quote at the end of the text."),
+            )
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = str(getattr(exc, "problem", None) or exc).strip()
+    where_zh = f"（解析到第 {noticed} 行时发现）" if noticed else ""
+    where_en = f" (noticed on line {noticed})" if noticed else ""
     for needle, zh, en in _YAML_PROBLEMS:
         if needle in problem:
             return error(
@@ -311,15 +366,15 @@ def _syntax_finding(file: str, exc: yaml.YAMLError) -> Finding:
                 line,
                 col,
                 RULE,
-                Msg(f"YAML 语法错误：{zh}", f"YAML syntax error: {en}"),
-                Msg(f"解析器原文：{problem}", f"Parser said: {problem}"),
+                Msg(f"YAML 语法错误：{zh}{where_zh}", f"YAML syntax error: {en}{where_en}"),
+                Msg(f"解析器原文：{context} {problem}".strip(), f"Parser said: {context} {problem}".strip()),
             )
     return error(
         file,
         line,
         col,
         RULE,
-        Msg(f"YAML 语法错误：{problem}", f"YAML syntax error: {problem}"),
+        Msg(f"YAML 语法错误：{problem}{where_zh}", f"YAML syntax error: {problem}{where_en}"),
         Msg("对照上下几行检查缩进、冒号和引号。", "Check indentation, colons and quotes around this line."),
     )
 
@@ -555,7 +610,7 @@ def load_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
         finally:
             parser.dispose()
     except yaml.YAMLError as exc:
-        out.findings.append(_syntax_finding(file, exc))
+        out.findings.append(_syntax_finding(file, exc, text))
         out.usable = False
         out.data = None
     except (AttributeError, RecursionError):  # pragma: no cover - an event stream libyaml never produces
