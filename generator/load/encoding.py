@@ -1,0 +1,138 @@
+"""Bytes to text: UTF-8 only, and a clear finding for whatever else the bytes are."""
+
+from __future__ import annotations
+
+import re
+
+from ..finding import Finding, Msg, error
+from .loaded import RULE, Pos
+
+# Characters that must not appear in the text or in a value (tab, LF and CR are fine).
+BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ufffe\uffff]")
+_ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def _line_of_offset(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def _line_col_of_index(text: str, index: int) -> Pos:
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, col
+
+
+def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
+    """UTF-8 (optionally with a BOM) or a finding that says what the bytes are instead."""
+    resave = Msg(
+        "请用 UTF-8 编码重新保存该文件（VS Code：右下角编码 → 通过编码保存 → UTF-8）。",
+        "Re-save the file as UTF-8 (VS Code: encoding in the status bar → Save with Encoding → UTF-8).",
+    )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) >= 2 and (raw[0] == 0 or raw[1] == 0)):
+        return None, [
+            error(
+                file,
+                1,
+                1,
+                RULE,
+                Msg("文件是 UTF-16 编码，只接受 UTF-8。", "The file is UTF-16; only UTF-8 is accepted."),
+                resave,
+            )
+        ]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _line_of_offset(raw, exc.start)
+        if _ENCODED_SURROGATE.match(raw, exc.start):
+            return None, [
+                error(
+                    file,
+                    line,
+                    1,
+                    RULE,
+                    Msg(
+                        "文件含有孤立的代理项（UTF-16 代理字符被当成 UTF-8 写入），不是合法的 UTF-8。",
+                        "The file contains a lone surrogate (a UTF-16 surrogate written as UTF-8); "
+                        "this is not valid UTF-8.",
+                    ),
+                    resave,
+                )
+            ]
+        try:
+            looks_gbk = bool(_CJK.search(raw.decode("gb18030")))
+        except UnicodeDecodeError:
+            looks_gbk = False
+        if looks_gbk:
+            return None, [
+                error(
+                    file,
+                    line,
+                    1,
+                    RULE,
+                    Msg(
+                        "文件看起来是 GBK/GB18030 编码，只接受 UTF-8。",
+                        "The file looks GBK/GB18030-encoded; only UTF-8 is accepted.",
+                    ),
+                    resave,
+                )
+            ]
+        return None, [
+            error(
+                file,
+                line,
+                1,
+                RULE,
+                Msg(
+                    f"第 {line} 行有不是 UTF-8 的字节（0x{raw[exc.start]:02X}）。",
+                    f"Line {line} has a byte that is not UTF-8 (0x{raw[exc.start]:02X}).",
+                ),
+                resave,
+            )
+        ]
+    return text, []
+
+
+def bad_char_findings(text: str, file: str) -> list[Finding]:
+    out: list[Finding] = []
+    for m in BAD_CHARS.finditer(text):
+        line, col = _line_col_of_index(text, m.start())
+        out.append(bad_char(file, line, col, m.group()))
+        if len(out) >= 20:  # a binary file would otherwise give thousands
+            break
+    return out
+
+
+def bad_char(file: str, line: int, col: int, ch: str) -> Finding:
+    code = f"U+{ord(ch):04X}"
+    if ch == "\ufeff":
+        return error(
+            file,
+            line,
+            col,
+            RULE,
+            Msg(
+                f"文件中间出现了 BOM（{code}），只允许出现在文件开头。",
+                f"A byte-order mark ({code}) appears inside the text; it is only allowed at the very start.",
+            ),
+            Msg(
+                "删除这个不可见字符（常见于把两个文件拼接在一起时）。",
+                "Delete this invisible character (it usually comes from concatenating two files).",
+            ),
+        )
+    return error(
+        file,
+        line,
+        col,
+        RULE,
+        Msg(
+            f"含有控制字符 {code}，不允许出现在文件或值中。",
+            f"Control character {code} is not allowed in the file or in a value.",
+        ),
+        Msg(
+            "删除该字符；如果是从别处复制的文本，请重新输入这一段。",
+            "Delete the character; if the text was pasted from elsewhere, retype it.",
+        ),
+    )
