@@ -1,0 +1,270 @@
+"""One schema error → findings in the user's words, at the line of the offending key.
+
+Messages are chosen by error kind (missing, wrong type, not one of the allowed values,
+bad format, unknown key …) and name the property by its Chinese schema title.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from .finding import Finding, Msg, error
+from .formats import FORMATS
+from .load import KeyPath, Loaded, get
+from .schemas import SchemaSet, show_path
+
+RULE = "schema"
+
+_TYPE_NAMES = {
+    "string": Msg("文本", "text"),
+    "integer": Msg("整数", "an integer"),
+    "number": Msg("数字", "a number"),
+    "boolean": Msg("布尔值（true 或 false）", "a boolean (true or false)"),
+    "array": Msg("列表", "a list"),
+    "object": Msg("映射（键: 值）", "a mapping (key: value)"),
+    "null": Msg("空值", "empty"),
+}
+
+
+def _label(kind: str, path: KeyPath, schemas: SchemaSet) -> tuple[str, str]:
+    shown = show_path(path)
+    title = schemas.title(kind, path)
+    return (f"“{shown}”（{title}）" if title else f"“{shown}”"), f"'{shown}'"
+
+
+def explain(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet) -> list[Finding]:
+    file = loaded.file
+    name = type(e.kind).__name__
+    zh, en = _label(kind, path, schemas)
+    line, col = loaded.pos(path)
+
+    if name == "Required":
+        prop = str(e.kind.property)
+        child = (*path, prop)
+        title = schemas.title(kind, child)
+        where_zh = f"“{show_path(path)}”中" if path else ""
+        where_en = f" in '{show_path(path)}'" if path else ""
+        sub = schemas.subschema(kind, child) or {}
+        desc = str(sub.get("description") or "")
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(
+                    f"{where_zh}缺少必填项“{prop}”" + (f"（{title}）" if title else "") + "。",
+                    f"Missing required key '{prop}'{where_en}.",
+                ),
+                Msg(f"添加 {prop}: …" + (f"　说明：{desc}" if desc else ""), f"Add '{prop}: …'."),
+            )
+        ]
+
+    if name == "AdditionalProperties":
+        out = []
+        here = schemas.subschema(kind, path) or {}
+        present = loaded_keys(loaded, path)
+        known = [k for k in here.get("properties", {}) if k not in present]
+        for key in e.kind.unexpected:
+            kl, kc = loaded.pos((*path, key))
+            near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            where = f"“{show_path(path)}”中" if path else ""
+            hint = (
+                Msg(f"是不是想写“{near[0]}”？", f"Did you mean '{near[0]}'?")
+                if near
+                else Msg(
+                    "允许的键：" + "、".join(here.get("properties", {})) + "。",
+                    "Allowed keys: " + ", ".join(here.get("properties", {})) + ".",
+                )
+            )
+            out.append(
+                error(
+                    file,
+                    kl,
+                    kc,
+                    RULE,
+                    Msg(
+                        f"{where}有未知的键“{key}”。",
+                        f"Unknown key '{key}'" + (f" in '{show_path(path)}'." if path else "."),
+                    ),
+                    hint,
+                )
+            )
+        return out
+
+    if name == "Type":
+        want = [t for t in e.kind.types if t != "null"] or list(e.kind.types)
+        want_zh = "或".join(_TYPE_NAMES[t].zh for t in want if t in _TYPE_NAMES)
+        want_en = " or ".join(_TYPE_NAMES[t].en for t in want if t in _TYPE_NAMES)
+        got = e.instance
+        hint = _type_hint(got, want)
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(
+                    f"{zh}应为{want_zh}，实际是{_describe(got).zh}。",
+                    f"{en} should be {want_en}, but is {_describe(got).en}.",
+                ),
+                hint,
+            )
+        ]
+
+    if name == "Enum":
+        options = [str(o) for o in e.kind.options]
+        near = difflib.get_close_matches(str(e.instance), options, n=1, cutoff=0.5)
+        hint = (
+            Msg(f"是不是想写“{near[0]}”？", f"Did you mean '{near[0]}'?")
+            if near
+            else Msg("请从允许的值中选一个（区分大小写）。", "Pick one of the allowed values (case-sensitive).")
+        )
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(
+                    f"{zh}的值“{e.instance}”不是允许的值之一：[{', '.join(options)}]。",
+                    f"{en} is '{e.instance}', not one of [{', '.join(options)}].",
+                ),
+                hint,
+            )
+        ]
+
+    if name == "Format":
+        fmt = FORMATS.get(str(e.kind.format))
+        what = fmt.what if fmt else Msg(str(e.kind.format), str(e.kind.format))
+        example = fmt.example if fmt else ""
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(f"{zh}的值“{e.instance}”不是合法的{what.zh}。", f"{en} is '{e.instance}', which is not {what.en}."),
+                Msg(
+                    f"例如：{example}" if example else "检查这个值的写法。",
+                    f"For example: {example}" if example else "Check how this value is written.",
+                ),
+            )
+        ]
+
+    if name in ("Minimum", "Maximum", "ExclusiveMinimum", "ExclusiveMaximum"):
+        limit = e.kind.limit
+        words = {
+            "Minimum": ("不能小于", "at least"),
+            "Maximum": ("不能大于", "at most"),
+            "ExclusiveMinimum": ("必须大于", "greater than"),
+            "ExclusiveMaximum": ("必须小于", "less than"),
+        }[name]
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(
+                    f"{zh}的值 {e.instance} 超出范围：{words[0]} {limit}。",
+                    f"{en} is {e.instance}, out of range: must be {words[1]} {limit}.",
+                ),
+            )
+        ]
+
+    if name == "MinLength":
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(f"{zh}不能为空。", f"{en} must not be empty."),
+                Msg("填写内容，或删除这一行。", "Fill it in, or delete the line."),
+            )
+        ]
+    if name == "MaxLength":
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(f"{zh}太长：最多 {e.kind.limit} 个字符。", f"{en} is too long: at most {e.kind.limit} characters."),
+            )
+        ]
+    if name == "MinItems":
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(f"{zh}至少需要 {e.kind.limit} 项。", f"{en} needs at least {e.kind.limit} item(s)."),
+            )
+        ]
+    if name == "MaxItems":
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(f"{zh}最多 {e.kind.limit} 项。", f"{en} allows at most {e.kind.limit} item(s)."),
+            )
+        ]
+    if name == "UniqueItems":
+        return [
+            error(
+                file,
+                line,
+                col,
+                RULE,
+                Msg(f"{zh}中有重复的项。", f"{en} has duplicate items."),
+                Msg("删除重复的项。", "Remove the duplicates."),
+            )
+        ]
+    return [error(file, line, col, RULE, Msg(f"{zh}：{e.message}", f"{en}: {e.message}"))]
+
+
+def loaded_keys(loaded: Loaded, path: KeyPath) -> set[str]:
+    here = get(loaded.data, path)
+    return set(here) if isinstance(here, dict) else set()
+
+
+def _describe(value: Any) -> Msg:
+    if value is None:
+        return Msg("空值", "empty")
+    if isinstance(value, bool):
+        return Msg(f"布尔值 {str(value).lower()}", f"the boolean {str(value).lower()}")
+    if isinstance(value, int | float):
+        return Msg(f"数字 {value}", f"the number {value}")
+    if isinstance(value, str):
+        return Msg(f"文本“{value}”", f"the text '{value}'")
+    if isinstance(value, list):
+        return Msg("列表", "a list")
+    return Msg("映射", "a mapping")
+
+
+def _type_hint(got: Any, want: list[str]) -> Msg:
+    if isinstance(got, str) and ("integer" in want or "number" in want):
+        return Msg(
+            "数值不要加引号，也不要带单位或千分位逗号。", "Write numbers without quotes, units or thousands separators."
+        )
+    if isinstance(got, str) and "boolean" in want:
+        return Msg(
+            "只接受小写的 true 或 false（yes/no/on/off 都是文本）。",
+            "Only lowercase true or false (yes/no/on/off are text).",
+        )
+    if got is None:
+        return Msg("这里的值是空的：填写内容，或删除这一行。", "The value is empty: fill it in or delete the line.")
+    if "array" in want:
+        return Msg(
+            "写成列表：每项一行，以“- ”开头，或 [a, b]。",
+            "Write a list: one item per line starting with '- ', or [a, b].",
+        )
+    if "object" in want:
+        return Msg("写成“键: 值”的映射，下一级缩进两个空格。", "Write a mapping of 'key: value', indented two spaces.")
+    return Msg("检查这个值的类型。", "Check the type of this value.")
