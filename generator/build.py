@@ -168,7 +168,17 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
             _strs(business, "peak_periods"),
         ),
         sites=tuple(
-            Site(_s(x, "id") or "", _s(x, "name"), _s(x, "kind"), _s(x, "city"), _s(x, "address"), xw)
+            Site(
+                _s(x, "id") or "",
+                _s(x, "name"),
+                _s(x, "kind"),
+                _s(x, "city"),
+                _s(x, "address"),
+                _strs(x, "subnets"),
+                _strs(x, "wan_ipv4"),
+                _strs(x, "wan_ipv6"),
+                xw,
+            )
             for x, xw in _items(d, "sites", w)
         ),
         lines=tuple(

@@ -9,6 +9,7 @@ wrote is silently ignored.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,15 +37,57 @@ def _yaml_like(p: Path) -> bool:
     return p.suffix.lower() in (".yml", ".yaml")
 
 
-def _ignored(rel: str, expected: str) -> Finding:
+def _misplaced(rel: str) -> Finding:
+    """A YAML file where kb does not read: suggest the name it probably meant."""
+    parts = rel.split("/")
+    expected = None
+    if rel.endswith(".yaml") or rel.endswith(".YML") or rel.endswith(".YAML"):
+        stem = parts[-1].rsplit(".", 1)[0]
+        if parts[0] == "clients" and len(parts) == 3:
+            expected = f"clients/{parts[1]}/client.yml"
+        elif (parts[0] == "clients" and len(parts) == 4 and parts[2] in ("meetings", "handoffs")) or (
+            parts[0] == "engineers" and len(parts) == 2
+        ):
+            expected = "/".join([*parts[:-1], f"{stem}.yml"])
+    if expected:
+        return warning(
+            rel,
+            1,
+            1,
+            RULE,
+            Msg(f"这个文件不会被读取：应命名为 {expected}。", f"This file is not read: it should be named {expected}."),
+            Msg("重命名该文件（扩展名只用 .yml）。", "Rename the file (use the .yml extension)."),
+        )
     return warning(
         rel,
         1,
         1,
         RULE,
-        Msg(f"这个文件不会被读取：应命名为 {expected}。", f"This file is not read: it should be named {expected}."),
-        Msg("重命名该文件（扩展名只用 .yml）。", "Rename the file (use the .yml extension)."),
+        Msg("这个文件不在 kb 读取的位置，不会被检查。", "This file is not where kb reads, so it is not checked."),
+        Msg(
+            "kb 读取 clients/<id>/client.yml、clients/<id>/meetings/*.yml、clients/<id>/handoffs/*.yml 和 "
+            "engineers/*.yml；附件放在 clients/<id>/files/。移动或删除该文件。",
+            "kb reads clients/<id>/client.yml, clients/<id>/meetings/*.yml, clients/<id>/handoffs/*.yml and "
+            "engineers/*.yml; attachments go under clients/<id>/files/. Move or delete the file.",
+        ),
     )
+
+
+def _stray_yaml(root: Path, read: set[str]) -> list[Finding]:
+    """Every YAML file under clients/ and engineers/ that is not read (attachments excepted)."""
+    out = []
+    for top in ("clients", "engineers"):
+        for dirpath, dirnames, filenames in os.walk(root / top):
+            rel_dir = Path(dirpath).relative_to(root).as_posix()
+            depth = rel_dir.count("/")
+            dirnames[:] = sorted(
+                d for d in dirnames if not d.startswith(".") and not (top == "clients" and depth == 1 and d == "files")
+            )
+            for name in sorted(filenames):
+                rel = f"{rel_dir}/{name}"
+                if not name.startswith(".") and _yaml_like(Path(name)) and rel not in read:
+                    out.append(_misplaced(rel))
+    return out
 
 
 def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
@@ -88,9 +131,6 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
                         ),
                     )
                 )
-            for p in sorted(folder.iterdir()):
-                if p.is_file() and _visible(p) and _yaml_like(p) and p.name != "client.yml":
-                    findings.append(_ignored(f"{base}/{p.name}", "client.yml"))
             for sub, kind in (("meetings", "meeting"), ("handoffs", "handoff")):
                 d = folder / sub
                 if not d.is_dir():
@@ -99,13 +139,10 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
                     rel = f"{base}/{sub}/{p.name}"
                     if p.suffix == ".yml":
                         files.append(SourceFile(rel, kind, cid))
-                    elif _yaml_like(p):
-                        findings.append(_ignored(rel, f"{p.stem}.yml"))
     engineers = root / "engineers"
     if engineers.is_dir():
         for p in sorted(x for x in engineers.iterdir() if x.is_file() and _visible(x)):
             if p.suffix == ".yml":
                 files.append(SourceFile(f"engineers/{p.name}", "engineer"))
-            elif _yaml_like(p):
-                findings.append(_ignored(f"engineers/{p.name}", f"{p.stem}.yml"))
+    findings.extend(_stray_yaml(root, {f.rel for f in files}))
     return files, findings

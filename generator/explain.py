@@ -115,7 +115,7 @@ def explain(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet
 
     if name == "Enum":
         options = [str(o) for o in e.kind.options]
-        near = difflib.get_close_matches(str(e.instance), options, n=1, cutoff=0.5)
+        near = difflib.get_close_matches(str(e.instance), options, n=1, cutoff=0.6)
         hint = (
             Msg(f"是不是想写“{near[0]}”？", f"Did you mean '{near[0]}'?")
             if near
@@ -128,8 +128,8 @@ def explain(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet
                 col,
                 RULE,
                 Msg(
-                    f"{zh}的值“{e.instance}”不是允许的值之一：[{', '.join(options)}]。",
-                    f"{en} is '{e.instance}', not one of [{', '.join(options)}].",
+                    f"{zh}的值“{_short(e.instance)}”不是允许的值之一：[{', '.join(options)}]。",
+                    f"{en} is '{_short(e.instance)}', not one of [{', '.join(options)}].",
                 ),
                 hint,
             )
@@ -145,7 +145,10 @@ def explain(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet
                 line,
                 col,
                 RULE,
-                Msg(f"{zh}的值“{e.instance}”不是合法的{what.zh}。", f"{en} is '{e.instance}', which is not {what.en}."),
+                Msg(
+                    f"{zh}的值“{_short(e.instance)}”不是合法的{what.zh}。",
+                    f"{en} is '{_short(e.instance)}', which is not {what.en}.",
+                ),
                 Msg(
                     f"例如：{example}" if example else "检查这个值的写法。",
                     f"For example: {example}" if example else "Check how this value is written.",
@@ -234,15 +237,21 @@ def loaded_keys(loaded: Loaded, path: KeyPath) -> set[str]:
     return set(here) if isinstance(here, dict) else set()
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as shown in a message: long text is cut so the message stays readable."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _describe(value: Any) -> Msg:
     if value is None:
         return Msg("空值", "empty")
     if isinstance(value, bool):
         return Msg(f"布尔值 {str(value).lower()}", f"the boolean {str(value).lower()}")
     if isinstance(value, int | float):
-        return Msg(f"数字 {value}", f"the number {value}")
+        return Msg(f"数字 {_short(value)}", f"the number {_short(value)}")
     if isinstance(value, str):
-        return Msg(f"文本“{value}”", f"the text '{value}'")
+        return Msg(f"文本“{_short(value)}”", f"the text '{_short(value)}'")
     if isinstance(value, list):
         return Msg("列表", "a list")
     return Msg("映射", "a mapping")

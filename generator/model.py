@@ -99,6 +99,9 @@ class Site:
     kind: str | None
     city: str | None = None
     address: str | None = None
+    subnets: tuple[str, ...] = ()
+    wan_ipv4: tuple[str, ...] = ()
+    wan_ipv6: tuple[str, ...] = ()
     where: Where = NOWHERE
 
 

@@ -80,9 +80,11 @@ def validate(loaded: Loaded, kind: str, schemas: SchemaSet) -> tuple[Any, list[F
             _set(data, path, text)
         errors = list(validator.iter_errors(data))
     findings: list[Finding] = []
+    # A value of the wrong type also fails its enum/format/range: say only the first thing.
+    mistyped = {tuple(e.instance_path) for e in errors if type(e.kind).__name__ == "Type"}
     for e in errors:
         path = tuple(e.instance_path)
-        if loaded.is_poisoned(path):
+        if loaded.is_poisoned(path) or (path in mistyped and type(e.kind).__name__ != "Type"):
             continue
         findings.extend(explain(e, path, kind, loaded, schemas))
     return data, findings

@@ -46,9 +46,11 @@ __all__ = [
 
 def load_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
     """Parse already-decoded text (a leading BOM is ignored)."""
+    return _parse(text[1:] if text.startswith("\ufeff") else text, file, limits)
+
+
+def _parse(text: str, file: str, limits: Limits) -> Loaded:
     out = Loaded(file)
-    if text.startswith("\ufeff"):
-        text = text[1:]
     bad = bad_char_findings(text, file)
     if bad:
         out.findings.extend(bad)
@@ -79,7 +81,7 @@ def load_bytes(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Loaded
         out = Loaded(file)
         out.findings.extend(problems)
         return out
-    return load_text(text, file, limits)
+    return _parse(text, file, limits)  # decode() removed the BOM; a second one is an error
 
 
 def load_file(root: Path, rel: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:

@@ -8,19 +8,25 @@ from ..finding import Finding, Msg, error
 from .loaded import RULE, Pos
 
 # Characters that must not appear in the text or in a value (tab, LF and CR are fine).
-BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ufffe\uffff]")
+# NEL and the Unicode line/paragraph separators are line breaks to YAML but not to editors:
+# accepted, they would shift every later line number, so they are refused too.
+BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_LINE_BREAKS = {"\x85": "NEL", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
 _ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
 _CJK = re.compile("[\u4e00-\u9fff]")
 
 
+# Lines are counted as YAML counts them: LF, CR LF, or a lone CR (old Mac files).
+
+
 def _line_of_offset(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + raw.count(b"\r", 0, offset) - raw.count(b"\r\n", 0, offset) + 1
 
 
 def _line_col_of_index(text: str, index: int) -> Pos:
-    line = text.count("\n", 0, index) + 1
-    col = index - (text.rfind("\n", 0, index) + 1) + 1
-    return line, col
+    line = text.count("\n", 0, index) + text.count("\r", 0, index) - text.count("\r\n", 0, index) + 1
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return line, index - start + 1
 
 
 def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
@@ -120,6 +126,22 @@ def bad_char(file: str, line: int, col: int, ch: str) -> Finding:
             Msg(
                 "删除这个不可见字符（常见于把两个文件拼接在一起时）。",
                 "Delete this invisible character (it usually comes from concatenating two files).",
+            ),
+        )
+    if ch in _LINE_BREAKS:
+        return error(
+            file,
+            line,
+            col,
+            RULE,
+            Msg(
+                f"含有特殊换行符 {code}（{_LINE_BREAKS[ch]}）：YAML 把它当作换行，编辑器却不换行，行号会因此错位。",
+                f"Special line break {code} ({_LINE_BREAKS[ch]}): YAML breaks the line here but editors do not, "
+                "so line numbers would shift.",
+            ),
+            Msg(
+                "删除该字符，需要换行就用普通回车（常见于从网页或 Word 复制的文本）。",
+                "Delete it and use a normal line break (it often comes with text pasted from a web page or Word).",
             ),
         )
     return error(

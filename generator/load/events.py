@@ -19,6 +19,7 @@ from .loaded import RULE, KeyPath, Loaded
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 _NULLS = frozenset({"", "~", "null"})
+_MAX_NUMBER_LEN = 20
 
 
 class Builder:
@@ -34,9 +35,9 @@ class Builder:
         m = ev.start_mark
         self.out.findings.append(error(self.file, m.line + 1, m.column + 1, RULE, Msg(zh, en), Msg(hint_zh, hint_en)))
 
-    def check_node(self, ev: Any, path: KeyPath) -> bool:
-        """Refuse anchors and tags on a node; True when the node is clean."""
-        clean = True
+    def check_node(self, ev: Any, path: KeyPath) -> None:
+        """Refuse anchors and tags on a node. An anchor leaves the value as written; a tag on
+        a scalar changes how it would be read, so later stages stay quiet about that value."""
         if getattr(ev, "anchor", None):
             self.refuse(
                 ev,
@@ -45,7 +46,6 @@ class Builder:
                 "把内容直接写出来，不要用 & 和 * 复用。",
                 "Write the content out; do not reuse it with & and *.",
             )
-            clean = False
         tag = getattr(ev, "tag", None)
         if tag:
             self.refuse(
@@ -55,10 +55,8 @@ class Builder:
                 "删除以 ! 开头的标签；需要文本时给值加引号。",
                 "Remove the tag starting with '!'; quote the value if you mean text.",
             )
-            clean = False
-        if not clean:
-            self.out.poisoned.add(path)
-        return clean
+            if type(ev) is _Scalar:
+                self.out.poisoned.add(path)
 
     def scalar(self, ev: Any, path: KeyPath) -> Any:
         if ev.anchor is not None or ev.tag is not None:
@@ -180,9 +178,15 @@ class Builder:
                 ev = nxt()
                 continue
             key: str = ev.value
-            if ev.anchor is not None or ev.tag is not None:
-                self.check_node(ev, path)
             p = (*path, key)
+            if ev.anchor is not None or ev.tag is not None:
+                self.check_node(ev, p)
+            if ev.style != "":
+                bad = BAD_CHARS.search(key)
+                if bad:  # an escape such as "\x01" in a quoted key
+                    self.out.findings.append(bad_char(self.file, kpos[0], kpos[1], bad.group()))
+                    key = BAD_CHARS.sub("", key)
+                    p = (*path, key)
             first = positions.get(p) if key in mapping else None
             ev = nxt()
             if type(ev) is _Scalar and ev.style == "" and ev.anchor is None and ev.tag is None:
@@ -225,7 +229,9 @@ def _type_plain(value: str) -> Any:
     c = value[0]
     if c == "t" or c == "f":
         return True if value == "true" else False if value == "false" else value
-    if (c.isdigit() or c == "-") and (_INT.match(value) or _FLOAT.match(value)):
+    # A number longer than any money amount or count stays text: int() refuses more than
+    # 4,300 digits and float() turns huge decimals into infinity.
+    if (c.isdigit() or c == "-") and len(value) <= _MAX_NUMBER_LEN and (_INT.match(value) or _FLOAT.match(value)):
         return float(value) if "." in value else int(value)
     return value
 
