@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .finding import Finding, Msg, error
+from .finding import NO_HINT, Finding, Msg, error
 from .formats import FORMATS
 from .load import KeyPath, Loaded, get
 from .schemas import SchemaSet, show_path
@@ -34,202 +34,125 @@ def _label(kind: str, path: KeyPath, schemas: SchemaSet) -> tuple[str, str]:
 
 
 def explain(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet) -> list[Finding]:
-    file = loaded.file
+    """Findings for one jsonschema-rs error (several for several unknown keys)."""
     name = type(e.kind).__name__
-    zh, en = _label(kind, path, schemas)
+    if name == "AdditionalProperties":
+        return _unknown_keys(e, path, kind, loaded, schemas)
     line, col = loaded.pos(path)
+    message, hint = _words(name, e, path, kind, schemas)
+    return [error(loaded.file, line, col, RULE, message, hint)]
 
+
+_RANGE_WORDS = {
+    "Minimum": ("不能小于", "at least"),
+    "Maximum": ("不能大于", "at most"),
+    "ExclusiveMinimum": ("必须大于", "greater than"),
+    "ExclusiveMaximum": ("必须小于", "less than"),
+}
+
+
+def _words(name: str, e: Any, path: KeyPath, kind: str, schemas: SchemaSet) -> tuple[Msg, Msg]:
+    """Message and hint for every error kind but unknown keys."""
+    zh, en = _label(kind, path, schemas)
     if name == "Required":
         prop = str(e.kind.property)
-        child = (*path, prop)
-        title = schemas.title(kind, child)
+        title = schemas.title(kind, (*path, prop))
+        desc = str((schemas.subschema(kind, (*path, prop)) or {}).get("description") or "")
         where_zh = f"“{show_path(path)}”中" if path else ""
         where_en = f" in '{show_path(path)}'" if path else ""
-        sub = schemas.subschema(kind, child) or {}
-        desc = str(sub.get("description") or "")
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(
-                    f"{where_zh}缺少必填项“{prop}”" + (f"（{title}）" if title else "") + "。",
-                    f"Missing required key '{prop}'{where_en}.",
-                ),
-                Msg(f"添加 {prop}: …" + (f"　说明：{desc}" if desc else ""), f"Add '{prop}: …'."),
-            )
-        ]
-
-    if name == "AdditionalProperties":
-        out = []
-        here = schemas.subschema(kind, path) or {}
-        present = loaded_keys(loaded, path)
-        known = [k for k in here.get("properties", {}) if k not in present]
-        for key in e.kind.unexpected:
-            kl, kc = loaded.pos((*path, key))
-            near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-            where = f"“{show_path(path)}”中" if path else ""
-            hint = (
-                Msg(f"是不是想写“{near[0]}”？", f"Did you mean '{near[0]}'?")
-                if near
-                else Msg(
-                    "允许的键：" + "、".join(here.get("properties", {})) + "。",
-                    "Allowed keys: " + ", ".join(here.get("properties", {})) + ".",
-                )
-            )
-            out.append(
-                error(
-                    file,
-                    kl,
-                    kc,
-                    RULE,
-                    Msg(
-                        f"{where}有未知的键“{key}”。",
-                        f"Unknown key '{key}'" + (f" in '{show_path(path)}'." if path else "."),
-                    ),
-                    hint,
-                )
-            )
-        return out
-
+        return (
+            Msg(
+                f"{where_zh}缺少必填项“{prop}”" + (f"（{title}）" if title else "") + "。",
+                f"Missing required key '{prop}'{where_en}.",
+            ),
+            Msg(f"添加 {prop}: …" + (f"　说明：{desc}" if desc else ""), f"Add '{prop}: …'."),
+        )
     if name == "Type":
         want = [t for t in e.kind.types if t != "null"] or list(e.kind.types)
         want_zh = "或".join(_TYPE_NAMES[t].zh for t in want if t in _TYPE_NAMES)
         want_en = " or ".join(_TYPE_NAMES[t].en for t in want if t in _TYPE_NAMES)
-        got = e.instance
-        hint = _type_hint(got, want)
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(
-                    f"{zh}应为{want_zh}，实际是{_describe(got).zh}。",
-                    f"{en} should be {want_en}, but is {_describe(got).en}.",
-                ),
-                hint,
-            )
-        ]
-
+        got = _describe(e.instance)
+        return (
+            Msg(f"{zh}应为{want_zh}，实际是{got.zh}。", f"{en} should be {want_en}, but is {got.en}."),
+            _type_hint(e.instance, want),
+        )
     if name == "Enum":
         options = [str(o) for o in e.kind.options]
         near = difflib.get_close_matches(str(e.instance), options, n=1, cutoff=0.6)
-        hint = (
+        shown = ", ".join(options)
+        return (
+            Msg(
+                f"{zh}的值“{_short(e.instance)}”不是允许的值之一：[{shown}]。",
+                f"{en} is '{_short(e.instance)}', not one of [{shown}].",
+            ),
             Msg(f"是不是想写“{near[0]}”？", f"Did you mean '{near[0]}'?")
             if near
-            else Msg("请从允许的值中选一个（区分大小写）。", "Pick one of the allowed values (case-sensitive).")
+            else Msg("请从允许的值中选一个（区分大小写）。", "Pick one of the allowed values (case-sensitive)."),
         )
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(
-                    f"{zh}的值“{_short(e.instance)}”不是允许的值之一：[{', '.join(options)}]。",
-                    f"{en} is '{_short(e.instance)}', not one of [{', '.join(options)}].",
-                ),
-                hint,
-            )
-        ]
-
     if name == "Format":
         fmt = FORMATS.get(str(e.kind.format))
         what = fmt.what if fmt else Msg(str(e.kind.format), str(e.kind.format))
-        example = fmt.example if fmt else ""
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(
-                    f"{zh}的值“{_short(e.instance)}”不是合法的{what.zh}。",
-                    f"{en} is '{_short(e.instance)}', which is not {what.en}.",
-                ),
-                Msg(
-                    f"例如：{example}" if example else "检查这个值的写法。",
-                    f"For example: {example}" if example else "Check how this value is written.",
-                ),
-            )
-        ]
-
-    if name in ("Minimum", "Maximum", "ExclusiveMinimum", "ExclusiveMaximum"):
-        limit = e.kind.limit
-        words = {
-            "Minimum": ("不能小于", "at least"),
-            "Maximum": ("不能大于", "at most"),
-            "ExclusiveMinimum": ("必须大于", "greater than"),
-            "ExclusiveMaximum": ("必须小于", "less than"),
-        }[name]
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(
-                    f"{zh}的值 {e.instance} 超出范围：{words[0]} {limit}。",
-                    f"{en} is {e.instance}, out of range: must be {words[1]} {limit}.",
-                ),
-            )
-        ]
-
+        return (
+            Msg(
+                f"{zh}的值“{_short(e.instance)}”不是合法的{what.zh}。",
+                f"{en} is '{_short(e.instance)}', which is not {what.en}.",
+            ),
+            Msg(f"例如：{fmt.example}", f"For example: {fmt.example}")
+            if fmt
+            else Msg("检查这个值的写法。", "Check how this value is written."),
+        )
+    if name in _RANGE_WORDS:
+        word_zh, word_en = _RANGE_WORDS[name]
+        return (
+            Msg(
+                f"{zh}的值 {_short(e.instance)} 超出范围：{word_zh} {e.kind.limit}。",
+                f"{en} is {_short(e.instance)}, out of range: must be {word_en} {e.kind.limit}.",
+            ),
+            NO_HINT,
+        )
     if name == "MinLength":
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(f"{zh}不能为空。", f"{en} must not be empty."),
-                Msg("填写内容，或删除这一行。", "Fill it in, or delete the line."),
-            )
-        ]
+        return Msg(f"{zh}不能为空。", f"{en} must not be empty."), Msg(
+            "填写内容，或删除这一行。", "Fill it in, or delete the line."
+        )
     if name == "MaxLength":
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(f"{zh}太长：最多 {e.kind.limit} 个字符。", f"{en} is too long: at most {e.kind.limit} characters."),
-            )
-        ]
+        limit = e.kind.limit
+        return Msg(f"{zh}太长：最多 {limit} 个字符。", f"{en} is too long: at most {limit} characters."), NO_HINT
     if name == "MinItems":
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(f"{zh}至少需要 {e.kind.limit} 项。", f"{en} needs at least {e.kind.limit} item(s)."),
-            )
-        ]
+        return Msg(f"{zh}至少需要 {e.kind.limit} 项。", f"{en} needs at least {e.kind.limit} item(s)."), NO_HINT
     if name == "MaxItems":
-        return [
-            error(
-                file,
-                line,
-                col,
-                RULE,
-                Msg(f"{zh}最多 {e.kind.limit} 项。", f"{en} allows at most {e.kind.limit} item(s)."),
-            )
-        ]
+        return Msg(f"{zh}最多 {e.kind.limit} 项。", f"{en} allows at most {e.kind.limit} item(s)."), NO_HINT
     if name == "UniqueItems":
-        return [
+        return Msg(f"{zh}中有重复的项。", f"{en} has duplicate items."), Msg("删除重复的项。", "Remove the duplicates.")
+    return Msg(f"{zh}：{e.message}", f"{en}: {e.message}"), NO_HINT
+
+
+def _unknown_keys(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet) -> list[Finding]:
+    """One finding per unknown key, at that key, with "did you mean" for a near miss."""
+    allowed = list((schemas.subschema(kind, path) or {}).get("properties", {}))
+    present = loaded_keys(loaded, path)
+    known = [k for k in allowed if k not in present]
+    where_zh = f"“{show_path(path)}”中" if path else ""
+    where_en = f" in '{show_path(path)}'" if path else ""
+    out = []
+    for key in e.kind.unexpected:
+        line, col = loaded.pos((*path, key))
+        near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = (
+            Msg(f"是不是想写“{near[0]}”？", f"Did you mean '{near[0]}'?")
+            if near
+            else Msg("允许的键：" + "、".join(allowed) + "。", "Allowed keys: " + ", ".join(allowed) + ".")
+        )
+        out.append(
             error(
-                file,
+                loaded.file,
                 line,
                 col,
                 RULE,
-                Msg(f"{zh}中有重复的项。", f"{en} has duplicate items."),
-                Msg("删除重复的项。", "Remove the duplicates."),
+                Msg(f"{where_zh}有未知的键“{_short(key)}”。", f"Unknown key '{_short(key)}'{where_en}."),
+                hint,
             )
-        ]
-    return [error(file, line, col, RULE, Msg(f"{zh}：{e.message}", f"{en}: {e.message}"))]
+        )
+    return out
 
 
 def loaded_keys(loaded: Loaded, path: KeyPath) -> set[str]:
