@@ -31,74 +31,54 @@ def _line_col_of_index(text: str, index: int) -> Pos:
 
 def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
     """UTF-8 (optionally with a BOM) or a finding that says what the bytes are instead."""
-    resave = Msg(
-        "请用 UTF-8 编码重新保存该文件（VS Code：右下角编码 → 通过编码保存 → UTF-8）。",
-        "Re-save the file as UTF-8 (VS Code: encoding in the status bar → Save with Encoding → UTF-8).",
-    )
+    problem = _not_utf8(raw)
+    if problem is None:
+        return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8"), []
+    line, message = problem
+    return None, [
+        error(
+            file,
+            line,
+            1,
+            RULE,
+            message,
+            Msg(
+                "请用 UTF-8 编码重新保存该文件（VS Code：右下角编码 → 通过编码保存 → UTF-8）。",
+                "Re-save the file as UTF-8 (VS Code: encoding in the status bar → Save with Encoding → UTF-8).",
+            ),
+        )
+    ]
+
+
+def _not_utf8(raw: bytes) -> tuple[int, Msg] | None:
+    """None for UTF-8; else the line of the first bad byte and what the bytes look like."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) >= 2 and (raw[0] == 0 or raw[1] == 0)):
-        return None, [
-            error(
-                file,
-                1,
-                1,
-                RULE,
-                Msg("文件是 UTF-16 编码，只接受 UTF-8。", "The file is UTF-16; only UTF-8 is accepted."),
-                resave,
-            )
-        ]
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+        return 1, Msg("文件是 UTF-16 编码，只接受 UTF-8。", "The file is UTF-16; only UTF-8 is accepted.")
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = _line_of_offset(raw, exc.start)
         if _ENCODED_SURROGATE.match(raw, exc.start):
-            return None, [
-                error(
-                    file,
-                    line,
-                    1,
-                    RULE,
-                    Msg(
-                        "文件含有孤立的代理项（UTF-16 代理字符被当成 UTF-8 写入），不是合法的 UTF-8。",
-                        "The file contains a lone surrogate (a UTF-16 surrogate written as UTF-8); "
-                        "this is not valid UTF-8.",
-                    ),
-                    resave,
-                )
-            ]
+            return line, Msg(
+                "文件含有孤立的代理项（UTF-16 代理字符被当成 UTF-8 写入），不是合法的 UTF-8。",
+                "The file contains a lone surrogate (a UTF-16 surrogate written as UTF-8); this is not valid UTF-8.",
+            )
         try:
             looks_gbk = bool(_CJK.search(raw.decode("gb18030")))
         except UnicodeDecodeError:
             looks_gbk = False
         if looks_gbk:
-            return None, [
-                error(
-                    file,
-                    line,
-                    1,
-                    RULE,
-                    Msg(
-                        "文件看起来是 GBK/GB18030 编码，只接受 UTF-8。",
-                        "The file looks GBK/GB18030-encoded; only UTF-8 is accepted.",
-                    ),
-                    resave,
-                )
-            ]
-        return None, [
-            error(
-                file,
-                line,
-                1,
-                RULE,
-                Msg(
-                    f"第 {line} 行有不是 UTF-8 的字节（0x{raw[exc.start]:02X}）。",
-                    f"Line {line} has a byte that is not UTF-8 (0x{raw[exc.start]:02X}).",
-                ),
-                resave,
+            return line, Msg(
+                "文件看起来是 GBK/GB18030 编码，只接受 UTF-8。",
+                "The file looks GBK/GB18030-encoded; only UTF-8 is accepted.",
             )
-        ]
-    return text, []
+        byte = raw[exc.start]
+        return line, Msg(
+            f"第 {line} 行有不是 UTF-8 的字节（0x{byte:02X}）。",
+            f"Line {line} has a byte that is not UTF-8 (0x{byte:02X}).",
+        )
+    return None
 
 
 def bad_char_findings(text: str, file: str) -> list[Finding]:
