@@ -8,10 +8,9 @@ about the wrong type; the model simply does not see that value.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from .formats import is_date
+from .fields import Raw, date_at, flag_at, int_at, items_at, list_at, mapping_at, number_at, text_at, texts_at
 from .load import Loaded
 from .model import (
     ApplicationForm,
@@ -50,68 +49,18 @@ from .model import (
     Where,
 )
 
-Raw = dict[str, Any]
-
-
-def _m(d: Any, key: str) -> Raw | None:
-    v = d.get(key) if isinstance(d, dict) else None
-    return v if isinstance(v, dict) else None
-
-
-def _s(d: Any, key: str) -> str | None:
-    v = d.get(key) if isinstance(d, dict) else None
-    if isinstance(v, str):
-        return v.strip() or None
-    return None
-
-
-def _n(d: Any, key: str) -> float | None:
-    v = d.get(key) if isinstance(d, dict) else None
-    return v if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-def _i(d: Any, key: str) -> int | None:
-    v = d.get(key) if isinstance(d, dict) else None
-    return v if isinstance(v, int) and not isinstance(v, bool) else None
-
-
-def _b(d: Any, key: str) -> bool:
-    v = d.get(key) if isinstance(d, dict) else None
-    return v is True
-
-
-def _date(d: Any, key: str) -> dt.date | None:
-    v = _s(d, key)
-    return dt.date.fromisoformat(v) if v and is_date(v) else None
-
-
-def _list(d: Any, key: str) -> list[Any]:
-    v = d.get(key) if isinstance(d, dict) else None
-    return v if isinstance(v, list) else []
-
-
-def _strs(d: Any, key: str) -> tuple[str, ...]:
-    v = d.get(key) if isinstance(d, dict) else None
-    if isinstance(v, str):
-        return (v,) if v.strip() else ()
-    return tuple(x for x in _list(d, key) if isinstance(x, str) and x.strip())
-
-
-def _items(d: Any, key: str, where: Where) -> list[tuple[Raw, Where]]:
-    return [(x, where.sub(key, i)) for i, x in enumerate(_list(d, key)) if isinstance(x, dict)]
-
 
 def _person(d: Raw | None) -> Person | None:
     if d is None:
         return None
     return Person(
-        name=_s(d, "name"),
-        email=_s(d, "email"),
-        phone=_s(d, "phone"),
-        handle=_s(d, "handle"),
-        department=_s(d, "department"),
-        title=_s(d, "title"),
-        role=_s(d, "role"),
+        name=text_at(d, "name"),
+        email=text_at(d, "email"),
+        phone=text_at(d, "phone"),
+        handle=text_at(d, "handle"),
+        department=text_at(d, "department"),
+        title=text_at(d, "title"),
+        role=text_at(d, "role"),
     )
 
 
@@ -119,199 +68,215 @@ def _step(d: Raw | None) -> Step | None:
     if d is None:
         return None
     return Step(
-        by=_strs(d, "by") or _strs(d, "approved_by"),
-        on=_date(d, "on"),
-        result=_s(d, "result"),
-        notes=_s(d, "notes"),
-        kind=_s(d, "type"),
-        cc=_strs(d, "cc"),
+        by=texts_at(d, "by") or texts_at(d, "approved_by"),
+        on=date_at(d, "on"),
+        result=text_at(d, "result"),
+        notes=text_at(d, "notes"),
+        kind=text_at(d, "type"),
+        cc=texts_at(d, "cc"),
     )
 
 
 def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
     d: Raw = data if isinstance(data, dict) else {}
     w = Where(loaded.file, loaded.positions)
-    criteria = _m(d, "criteria")
-    business = _m(d, "business")
-    contract = _m(d, "contract")
-    pain = _m(d, "pain_points")
-    kb = _m(d, "knowledge_base")
-    asg = _m(d, "assignment")
-    app = _m(d, "application")
-    trans = _m(d, "transition")
-    prio = _m(d, "temporary_priority")
-    split = _m(asg, "incentive_split")
-    sla = _m(contract, "sla")
+    criteria = mapping_at(d, "criteria")
+    business = mapping_at(d, "business")
+    contract = mapping_at(d, "contract")
+    pain = mapping_at(d, "pain_points")
+    kb = mapping_at(d, "knowledge_base")
+    asg = mapping_at(d, "assignment")
+    app = mapping_at(d, "application")
+    trans = mapping_at(d, "transition")
+    prio = mapping_at(d, "temporary_priority")
+    split = mapping_at(asg, "incentive_split")
+    sla = mapping_at(contract, "sla")
     kbw = w.sub("knowledge_base")
     return Client(
-        id=_s(d, "id") or folder,
-        name=_s(d, "name"),
-        status=_s(d, "status"),
+        id=text_at(d, "id") or folder,
+        name=text_at(d, "name"),
+        status=text_at(d, "status"),
         folder=folder,
-        tier=_s(d, "tier"),
-        account_manager=_person(_m(d, "account_manager")),
+        tier=text_at(d, "tier"),
+        account_manager=_person(mapping_at(d, "account_manager")),
         criteria=None
         if criteria is None
         else Criteria(
-            _i(criteria, "monthly_contract_cny"),
-            _i(criteria, "monthly_margin_cny"),
-            _s(criteria, "brand_value"),
-            _s(criteria, "complex_environment"),
-            _s(criteria, "high_sla"),
+            int_at(criteria, "monthly_contract_cny"),
+            int_at(criteria, "monthly_margin_cny"),
+            text_at(criteria, "brand_value"),
+            text_at(criteria, "complex_environment"),
+            text_at(criteria, "high_sla"),
         ),
         business=None
         if business is None
         else Business(
-            _s(business, "main_business"),
-            _s(business, "business_model"),
-            _s(business, "scenarios"),
-            _strs(business, "peak_periods"),
+            text_at(business, "main_business"),
+            text_at(business, "business_model"),
+            text_at(business, "scenarios"),
+            texts_at(business, "peak_periods"),
         ),
         sites=tuple(
             Site(
-                _s(x, "id") or "",
-                _s(x, "name"),
-                _s(x, "kind"),
-                _s(x, "city"),
-                _s(x, "address"),
-                _strs(x, "subnets"),
-                _strs(x, "wan_ipv4"),
-                _strs(x, "wan_ipv6"),
+                text_at(x, "id") or "",
+                text_at(x, "name"),
+                text_at(x, "kind"),
+                text_at(x, "city"),
+                text_at(x, "address"),
+                texts_at(x, "subnets"),
+                texts_at(x, "wan_ipv4"),
+                texts_at(x, "wan_ipv6"),
                 xw,
             )
-            for x, xw in _items(d, "sites", w)
+            for x, xw in items_at(d, "sites", w)
         ),
         lines=tuple(
             NetLine(
-                _s(x, "id") or "", _s(x, "a"), _s(x, "b"), _s(x, "carrier"), _s(x, "type"), _n(x, "bandwidth_mbps"), xw
+                text_at(x, "id") or "",
+                text_at(x, "a"),
+                text_at(x, "b"),
+                text_at(x, "carrier"),
+                text_at(x, "type"),
+                number_at(x, "bandwidth_mbps"),
+                xw,
             )
-            for x, xw in _items(d, "lines", w)
+            for x, xw in items_at(d, "lines", w)
         ),
         applications=tuple(
             BusinessApp(
-                _s(x, "name") or "",
-                _s(x, "site"),
-                _s(x, "ip"),
-                _s(x, "domain"),
-                tuple(p for p in _list(x, "ports") if isinstance(p, int) and not isinstance(p, bool)),
-                _s(x, "impact"),
+                text_at(x, "name") or "",
+                text_at(x, "site"),
+                text_at(x, "ip"),
+                text_at(x, "domain"),
+                tuple(p for p in list_at(x, "ports") if isinstance(p, int) and not isinstance(p, bool)),
+                text_at(x, "impact"),
                 xw,
             )
-            for x, xw in _items(d, "applications", w)
+            for x, xw in items_at(d, "applications", w)
         ),
         contacts=tuple(
             Contact(
-                _s(x, "name") or "", _s(x, "level"), _s(x, "title"), _s(x, "phone"), _s(x, "email"), _s(x, "duties"), xw
+                text_at(x, "name") or "",
+                text_at(x, "level"),
+                text_at(x, "title"),
+                text_at(x, "phone"),
+                text_at(x, "email"),
+                text_at(x, "duties"),
+                xw,
             )
-            for x, xw in _items(d, "contacts", w)
+            for x, xw in items_at(d, "contacts", w)
         ),
         contract=None
         if contract is None
         else Contract(
-            _s(contract, "number"),
-            _date(contract, "start"),
-            _date(contract, "end"),
-            _s(contract, "service_level"),
+            text_at(contract, "number"),
+            date_at(contract, "start"),
+            date_at(contract, "end"),
+            text_at(contract, "service_level"),
             None
             if sla is None
-            else Sla(_n(sla, "response_minutes"), _n(sla, "onsite_hours"), _n(sla, "restore_hours")),
-            _strs(contract, "key_terms"),
+            else Sla(
+                number_at(sla, "response_minutes"), number_at(sla, "onsite_hours"), number_at(sla, "restore_hours")
+            ),
+            texts_at(contract, "key_terms"),
         ),
         pain_points=None
         if pain is None
         else PainPoints(
             tuple(
-                PastIssue(_s(x, "summary") or "", _date(x, "date"), _s(x, "impact"))
-                for x in _list(pain, "history")
+                PastIssue(text_at(x, "summary") or "", date_at(x, "date"), text_at(x, "impact"))
+                for x in list_at(pain, "history")
                 if isinstance(x, dict)
             ),
-            _s(pain, "communication"),
-            _s(pain, "expectations"),
+            text_at(pain, "communication"),
+            text_at(pain, "expectations"),
         ),
         knowledge_base=None
         if kb is None
         else KnowledgeBase(
-            special_notes=_s(kb, "special_notes"),
+            special_notes=text_at(kb, "special_notes"),
             service_catalog=tuple(
-                NamedText(_s(x, "name") or "", _s(x, "description"), where=xw)
-                for x, xw in _items(kb, "service_catalog", kbw)
+                NamedText(text_at(x, "name") or "", text_at(x, "description"), where=xw)
+                for x, xw in items_at(kb, "service_catalog", kbw)
             ),
-            network_model=_s(kb, "network_model"),
+            network_model=text_at(kb, "network_model"),
             typical_faults=tuple(
-                Fault(_s(x, "title") or "", _date(x, "date"), _s(x, "cause"), _s(x, "resolution"))
-                for x in _list(kb, "typical_faults")
+                Fault(text_at(x, "title") or "", date_at(x, "date"), text_at(x, "cause"), text_at(x, "resolution"))
+                for x in list_at(kb, "typical_faults")
                 if isinstance(x, dict)
             ),
             common_requests=tuple(
-                NamedText(_s(x, "title") or "", steps=_strs(x, "steps"), where=xw)
-                for x, xw in _items(kb, "common_requests", kbw)
+                NamedText(text_at(x, "title") or "", steps=texts_at(x, "steps"), where=xw)
+                for x, xw in items_at(kb, "common_requests", kbw)
             ),
             attachments=tuple(
-                NamedText(_s(x, "title") or "", path=_s(x, "path"), where=xw)
-                for x, xw in _items(kb, "attachments", kbw)
+                NamedText(text_at(x, "title") or "", path=text_at(x, "path"), where=xw)
+                for x, xw in items_at(kb, "attachments", kbw)
             ),
         ),
         assignment=None
         if asg is None
         else Assignment(
-            engineer=_s(asg, "engineer"),
-            backup=_s(asg, "backup"),
-            since=_date(asg, "since"),
+            engineer=text_at(asg, "engineer"),
+            backup=text_at(asg, "backup"),
+            since=date_at(asg, "since"),
             history=tuple(
-                PastAssignment(_s(x, "engineer") or "", _date(x, "from"), _date(x, "to"), _s(x, "reason"))
-                for x in _list(asg, "history")
+                PastAssignment(text_at(x, "engineer") or "", date_at(x, "from"), date_at(x, "to"), text_at(x, "reason"))
+                for x in list_at(asg, "history")
                 if isinstance(x, dict)
             ),
             incentive_split=None
             if split is None
             else Split(
-                _i(split, "account_manager"),
-                _i(split, "engineer"),
-                _date(split, "agreed_on"),
-                _strs(split, "agreed_by"),
+                int_at(split, "account_manager"),
+                int_at(split, "engineer"),
+                date_at(split, "agreed_on"),
+                texts_at(split, "agreed_by"),
             ),
-            load_plan=_s(asg, "load_plan"),
+            load_plan=text_at(asg, "load_plan"),
         ),
         application=None
         if app is None
         else ApplicationForm(
-            _person(_m(app, "applicant")),
-            _date(app, "submitted_on"),
-            _date(app, "materials_received_on"),
-            _step(_m(app, "review")),
-            _step(_m(app, "approval")),
-            _date(app, "notified_on"),
-            _s(app, "rejected_reason"),
+            _person(mapping_at(app, "applicant")),
+            date_at(app, "submitted_on"),
+            date_at(app, "materials_received_on"),
+            _step(mapping_at(app, "review")),
+            _step(mapping_at(app, "approval")),
+            date_at(app, "notified_on"),
+            text_at(app, "rejected_reason"),
         ),
-        sync_cadence=_s(_m(d, "sync"), "cadence"),
+        sync_cadence=text_at(mapping_at(d, "sync"), "cadence"),
         events=tuple(
             Event(
-                _s(x, "type") or "",
-                _date(x, "occurred_on"),
-                _s(x, "summary"),
-                _s(x, "protection_lead"),
-                _s(x, "recorded_by"),
+                text_at(x, "type") or "",
+                date_at(x, "occurred_on"),
+                text_at(x, "summary"),
+                text_at(x, "protection_lead"),
+                text_at(x, "recorded_by"),
                 xw,
             )
-            for x, xw in _items(d, "events", w)
+            for x, xw in items_at(d, "events", w)
         ),
         renewals=tuple(
-            Renewal(_i(x, "year") or 0, _date(x, "renewed_on"), _i(x, "bonus_cny"))
-            for x in _list(d, "renewals")
+            Renewal(int_at(x, "year") or 0, date_at(x, "renewed_on"), int_at(x, "bonus_cny"))
+            for x in list_at(d, "renewals")
             if isinstance(x, dict)
         ),
         transition=None
         if trans is None
         else Transition(
-            _s(trans, "class"),
-            _date(trans, "assessed_on"),
-            _s(trans, "plan"),
-            _strs(trans, "gaps"),
-            _date(trans, "closed_on"),
+            text_at(trans, "class"),
+            date_at(trans, "assessed_on"),
+            text_at(trans, "plan"),
+            texts_at(trans, "gaps"),
+            date_at(trans, "closed_on"),
         ),
         temporary_priority=None
         if prio is None
-        else Period(_date(prio, "from"), _date(prio, "until"), _s(prio, "reason"), _s(prio, "requested_by")),
+        else Period(
+            date_at(prio, "from"), date_at(prio, "until"), text_at(prio, "reason"), text_at(prio, "requested_by")
+        ),
         valid=valid,
         where=w,
     )
@@ -321,39 +286,41 @@ def meeting(loaded: Loaded, data: Any, client_id: str) -> Meeting:
     d: Raw = data if isinstance(data, dict) else {}
     return Meeting(
         client_id,
-        _date(d, "date"),
-        _s(d, "kind"),
-        _strs(d, "attendees"),
-        _s(d, "business_updates"),
-        _s(d, "needs_and_risks"),
-        _s(d, "renewal_plan"),
-        _strs(d, "conclusions"),
-        _date(d, "shared_with_engineer_on"),
-        _s(d, "shared_via"),
+        date_at(d, "date"),
+        text_at(d, "kind"),
+        texts_at(d, "attendees"),
+        text_at(d, "business_updates"),
+        text_at(d, "needs_and_risks"),
+        text_at(d, "renewal_plan"),
+        texts_at(d, "conclusions"),
+        date_at(d, "shared_with_engineer_on"),
+        text_at(d, "shared_via"),
         Where(loaded.file, loaded.positions),
     )
 
 
 def handoff(loaded: Loaded, data: Any, client_id: str) -> Handoff:
     d: Raw = data if isinstance(data, dict) else {}
-    rep = _m(d, "report")
+    rep = mapping_at(d, "report")
     return Handoff(
         client_id,
-        _s(d, "task_id"),
-        _s(d, "ticket"),
-        _s(d, "title"),
-        _date(d, "opened_on"),
-        _s(d, "trigger"),
+        text_at(d, "task_id"),
+        text_at(d, "ticket"),
+        text_at(d, "title"),
+        date_at(d, "opened_on"),
+        text_at(d, "trigger"),
         None
         if rep is None
-        else Report(_s(rep, "basis"), _s(rep, "reproduction"), _strs(rep, "logs"), _strs(rep, "screenshots")),
-        _person(_m(d, "coordinator")),
-        _person(_m(d, "owner")),
-        _s(d, "ask"),
-        _s(d, "status"),
-        _date(d, "suspended_on"),
-        _s(d, "solution"),
-        _date(d, "closed_on"),
+        else Report(
+            text_at(rep, "basis"), text_at(rep, "reproduction"), texts_at(rep, "logs"), texts_at(rep, "screenshots")
+        ),
+        _person(mapping_at(d, "coordinator")),
+        _person(mapping_at(d, "owner")),
+        text_at(d, "ask"),
+        text_at(d, "status"),
+        date_at(d, "suspended_on"),
+        text_at(d, "solution"),
+        date_at(d, "closed_on"),
         Where(loaded.file, loaded.positions),
     )
 
@@ -361,43 +328,52 @@ def handoff(loaded: Loaded, data: Any, client_id: str) -> Handoff:
 def engineer(loaded: Loaded, data: Any, stem: str, valid: bool) -> Engineer:
     d: Raw = data if isinstance(data, dict) else {}
     w = Where(loaded.file, loaded.positions)
-    pool = _m(d, "pool")
+    pool = mapping_at(d, "pool")
     return Engineer(
-        id=_s(d, "id") or stem,
-        name=_s(d, "name"),
-        level=_s(d, "level"),
-        ops_since=_date(d, "ops_since"),
-        joined_on=_date(d, "joined_on"),
-        email=_s(d, "email"),
-        phone=_s(d, "phone"),
-        handle=_s(d, "handle"),
-        products=_strs(d, "products"),
+        id=text_at(d, "id") or stem,
+        name=text_at(d, "name"),
+        level=text_at(d, "level"),
+        ops_since=date_at(d, "ops_since"),
+        joined_on=date_at(d, "joined_on"),
+        email=text_at(d, "email"),
+        phone=text_at(d, "phone"),
+        handle=text_at(d, "handle"),
+        products=texts_at(d, "products"),
         certifications=tuple(
             Certificate(
-                _s(x, "name") or "",
-                _s(x, "kind"),
-                _s(x, "vendor"),
-                _s(x, "grade"),
-                _date(x, "obtained"),
-                _date(x, "expires"),
+                text_at(x, "name") or "",
+                text_at(x, "kind"),
+                text_at(x, "vendor"),
+                text_at(x, "grade"),
+                date_at(x, "obtained"),
+                date_at(x, "expires"),
                 xw,
             )
-            for x, xw in _items(d, "certifications", w)
+            for x, xw in items_at(d, "certifications", w)
         ),
         pool=None
         if pool is None
-        else Pool(_step(_m(pool, "nomination")), _step(_m(pool, "evaluation")), _step(_m(pool, "appointment"))),
+        else Pool(
+            _step(mapping_at(pool, "nomination")),
+            _step(mapping_at(pool, "evaluation")),
+            _step(mapping_at(pool, "appointment")),
+        ),
         incidents=tuple(
-            Incident(_date(x, "date"), _s(x, "summary"), _b(x, "human_caused"), xw)
-            for x, xw in _items(d, "incidents", w)
+            Incident(date_at(x, "date"), text_at(x, "summary"), flag_at(x, "human_caused"), xw)
+            for x, xw in items_at(d, "incidents", w)
         ),
         leave=tuple(
-            Leave(_date(x, "from"), _date(x, "to"), _s(x, "backup"), _s(x, "handover"), xw)
-            for x, xw in _items(d, "leave", w)
+            Leave(date_at(x, "from"), date_at(x, "to"), text_at(x, "backup"), text_at(x, "handover"), xw)
+            for x, xw in items_at(d, "leave", w)
         ),
         kpis=tuple(
-            Kpi(_s(x, "period") or "", _n(x, "satisfaction"), _n(x, "mttr_hours"), _s(x, "notes"))
-            for x in _list(d, "kpis")
+            Kpi(
+                text_at(x, "period") or "",
+                number_at(x, "satisfaction"),
+                number_at(x, "mttr_hours"),
+                text_at(x, "notes"),
+            )
+            for x in list_at(d, "kpis")
             if isinstance(x, dict)
         ),
         valid=valid,

@@ -11,8 +11,12 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .load import KeyPath, Pos
+
+if TYPE_CHECKING:
+    from .policy import Policy
 
 Date = dt.date
 
@@ -417,7 +421,12 @@ class KB:
     root: Path
     clients: Mapping[str, Client]
     engineers: Mapping[str, Engineer]
-    policy: Mapping[str, object] | None
-    policy_where: Where = NOWHERE
+    policy: Policy | None
     known_engineer_ids: frozenset[str] = frozenset()  # includes unreadable engineer files
     files: tuple[str, ...] = ()
+    texts: Mapping[str, str] = field(default_factory=dict, repr=False)  # the readable files' text
+
+    def engineer_name(self, eid: str | None) -> str:
+        """“张伟（zhang-wei）” for messages; the bare id when unknown."""
+        e = self.engineers.get(eid or "")
+        return f"{e.name}（{eid}）" if e is not None and e.name else str(eid)

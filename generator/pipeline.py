@@ -19,7 +19,8 @@ from . import build
 from .discover import discover
 from .finding import Finding
 from .load import DEFAULT_LIMITS, Limits, Loaded, load_file
-from .model import KB, Client, Engineer, Handoff, Meeting, Where
+from .model import KB, Client, Engineer, Handoff, Meeting
+from .policy import Policy, build_policy
 from .rules import run_rules
 from .validate import KINDS, SchemaError, SchemaSet, validate
 
@@ -71,14 +72,16 @@ def _load_kb(root: Path, schemas: SchemaSet, limits: Limits) -> tuple[KB, list[F
     meetings: dict[str, list[Meeting]] = {}
     handoffs: dict[str, list[Handoff]] = {}
     engineer_ids: set[str] = set()
-    policy: dict[str, Any] | None = None
-    policy_where = Where("policy.yml")
+    policy: Policy | None = None
+    texts: dict[str, str] = {}
     for src in sources:
         if src.kind == "engineer":
             engineer_ids.add(Path(src.rel).stem)
         item = load_file(root, src.rel, limits)
         loaded[src.rel] = item
         findings.extend(item.findings)
+        if item.text is not None:
+            texts[src.rel] = item.text
         if not item.usable:
             continue
         data, problems = validate(item, src.kind, schemas)
@@ -100,8 +103,8 @@ def _load_kb(root: Path, schemas: SchemaSet, limits: Limits) -> tuple[KB, list[F
             assert src.client is not None
             handoffs.setdefault(src.client, []).append(build.handoff(item, data, src.client))
         else:
-            policy = data
-            policy_where = Where(item.file, item.positions)
+            policy = build_policy(item, data)
+    texts.update(_attachment_texts(root))
     for cid, c in clients.items():
         clients[cid] = replace(c, meetings=tuple(meetings.get(cid, ())), handoffs=tuple(handoffs.get(cid, ())))
     kb = KB(
@@ -109,11 +112,27 @@ def _load_kb(root: Path, schemas: SchemaSet, limits: Limits) -> tuple[KB, list[F
         clients=clients,
         engineers=engineers,
         policy=policy,
-        policy_where=policy_where,
+        texts=texts,
         known_engineer_ids=frozenset(engineer_ids),
         files=tuple(s.rel for s in sources),
     )
     return kb, findings, loaded
+
+
+_TEXT_SUFFIXES = (".log", ".txt", ".cfg", ".conf", ".ini", ".md", ".csv", ".json", ".xml", ".yml", ".yaml", ".sh")
+
+
+def _attachment_texts(root: Path, limit: int = 1024 * 1024) -> dict[str, str]:
+    """Text attachments (logs, configuration dumps) under clients/<id>/files/, for the secret scan."""
+    out: dict[str, str] = {}
+    for path in sorted(root.glob("clients/*/files/**/*")):
+        if path.suffix.lower() in _TEXT_SUFFIXES and path.is_file():
+            try:
+                if path.stat().st_size <= limit:
+                    out[path.relative_to(root).as_posix()] = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                continue
+    return out
 
 
 def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, history: Any = None) -> Outcome:

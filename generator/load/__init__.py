@@ -50,7 +50,7 @@ def load_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
 
 
 def _parse(text: str, file: str, limits: Limits) -> Loaded:
-    out = Loaded(file)
+    out = Loaded(file, text=text)
     bad = bad_char_findings(text, file)
     if bad:
         out.findings.extend(bad)

@@ -42,6 +42,7 @@ class Loaded:
     source_text: dict[KeyPath, str] = field(default_factory=dict)
     poisoned: set[KeyPath] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
+    text: str | None = field(default=None, repr=False)  # the decoded text, when it could be decoded
 
     def pos(self, path: KeyPath) -> Pos:
         """Position of ``path``, or of its nearest ancestor that has one."""

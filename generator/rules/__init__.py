@@ -36,7 +36,7 @@ def rule(rule_id: str, section: str = "—") -> Callable[[RuleFn], RuleFn]:
 
 
 def all_rules() -> list[Rule]:
-    from . import refs  # noqa: F401  (registers on import)
+    from . import clients, engineers, refs, secrets, workflow  # noqa: F401  (they register on import)
 
     return list(_REGISTRY.values())
 

@@ -1,0 +1,115 @@
+"""The policy's parameters (``policy.yml``) as one typed record.
+
+Rules read every threshold and deadline from here, never from literals. A value that is
+missing or of the wrong type is ``None`` and the rule that needs it says so, the way the
+policy's own open value (the margin threshold "X" of §7.1) is handled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .fields import date_at, flag_at, int_at, list_at, mapping_at, text_at, texts_at
+from .load import Loaded
+from .model import Date, Where
+
+GRADES = ("associate", "intermediate", "advanced")  # 初级 < 中级 < 高级
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: str | None
+    effective_on: Date | None
+    reviewed_on: Date | None
+    eligible_levels: tuple[str, ...]
+    min_ops_years: int | None
+    core_products: tuple[str, ...]
+    required_cert_kinds: tuple[str, ...]
+    general_min: int | None
+    general_vendors: tuple[str, ...]
+    general_min_grade: str | None
+    cert_expiry_warning_days: int | None
+    incident_limit_per_year: int | None
+    max_clients: int | None
+    monthly_contract_cny: int | None
+    monthly_margin_cny: int | None
+    required_site_kinds: tuple[str, ...]
+    required_contact_levels: tuple[str, ...]
+    change_business_days: int | None
+    kb_calendar_days: int | None
+    meeting_record_business_days: int | None
+    transition_months: int | None
+    temporary_priority_months: int | None
+    policy_review_months: int | None
+    default_cadence: str | None
+    split_account_manager: int | None
+    split_engineer: int | None
+    service_start: str | None
+    service_end: str | None
+    workdays_only: bool
+    extra_holidays: tuple[tuple[Date, str], ...]
+    extra_workdays: tuple[tuple[Date, str], ...]
+    where: Where
+
+    def grade_at_least(self, grade: str | None) -> bool:
+        """Whether a certificate grade meets ``general_min_grade``."""
+        if grade not in GRADES or self.general_min_grade not in GRADES:
+            return False
+        return GRADES.index(grade) >= GRADES.index(self.general_min_grade)
+
+
+def _days(d: Any, key: str) -> tuple[tuple[dt.date, str], ...]:
+    out = []
+    for item in list_at(d, key):
+        day = date_at(item, "date")
+        if day is not None:
+            out.append((day, text_at(item, "name") or ""))
+    return tuple(out)
+
+
+def build_policy(loaded: Loaded, data: Any) -> Policy:
+    d = data if isinstance(data, dict) else {}
+    eng = mapping_at(d, "engineer")
+    certs = mapping_at(eng, "required_certs")
+    deadlines = mapping_at(d, "deadlines")
+    materials = mapping_at(d, "materials")
+    key_client = mapping_at(d, "key_client")
+    incentive = mapping_at(d, "incentive")
+    hours = mapping_at(d, "service_hours")
+    calendar = mapping_at(d, "calendar")
+    return Policy(
+        version=text_at(d, "version"),
+        effective_on=date_at(d, "effective_on"),
+        reviewed_on=date_at(d, "reviewed_on"),
+        eligible_levels=texts_at(eng, "eligible_levels"),
+        min_ops_years=int_at(eng, "min_ops_years"),
+        core_products=texts_at(eng, "core_products"),
+        required_cert_kinds=texts_at(certs, "kinds"),
+        general_min=int_at(certs, "general_min"),
+        general_vendors=texts_at(certs, "general_vendors"),
+        general_min_grade=text_at(certs, "general_min_grade"),
+        cert_expiry_warning_days=int_at(eng, "cert_expiry_warning_days"),
+        incident_limit_per_year=int_at(eng, "incident_limit_per_year"),
+        max_clients=int_at(mapping_at(d, "load"), "max_clients"),
+        monthly_contract_cny=int_at(key_client, "monthly_contract_cny"),
+        monthly_margin_cny=int_at(key_client, "monthly_margin_cny"),
+        required_site_kinds=texts_at(materials, "required_site_kinds"),
+        required_contact_levels=texts_at(materials, "required_contact_levels"),
+        change_business_days=int_at(deadlines, "change_business_days"),
+        kb_calendar_days=int_at(deadlines, "kb_calendar_days"),
+        meeting_record_business_days=int_at(deadlines, "meeting_record_business_days"),
+        transition_months=int_at(deadlines, "transition_months"),
+        temporary_priority_months=int_at(deadlines, "temporary_priority_months"),
+        policy_review_months=int_at(deadlines, "policy_review_months"),
+        default_cadence=text_at(mapping_at(d, "sync"), "default_cadence"),
+        split_account_manager=int_at(incentive, "account_manager"),
+        split_engineer=int_at(incentive, "engineer"),
+        service_start=text_at(hours, "start"),
+        service_end=text_at(hours, "end"),
+        workdays_only=flag_at(hours, "workdays_only"),
+        extra_holidays=_days(calendar, "holidays"),
+        extra_workdays=_days(calendar, "workdays"),
+        where=Where(loaded.file, loaded.positions),
+    )

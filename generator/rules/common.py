@@ -1,0 +1,46 @@
+"""What several rule families share: which clients are active, date arithmetic, findings."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from ..finding import Finding, Msg, Severity
+from ..model import KB, Client
+
+# Clients whose engineer is serving them now (§7.2.4 service started; §9.3.3 temporary priority).
+ACTIVE = ("dedicated", "temporary-priority")
+# An application has been filed (§7.2.1) or approved.
+APPLIED_OR_LATER = ("applied", "dedicated")
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """``d`` plus whole months, clamped to the month's last day (2026-08-31 + 6 → 2027-02-28)."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(d: dt.date, years: int) -> dt.date:
+    return add_months(d, 12 * years)
+
+
+def served_by(kb: KB) -> dict[str, list[Client]]:
+    """Active clients per engineer id, in the order they were assigned."""
+    out: dict[str, list[Client]] = {}
+    for c in kb.clients.values():
+        if c.status in ACTIVE and c.assignment is not None and c.assignment.engineer:
+            out.setdefault(c.assignment.engineer, []).append(c)
+    for clients in out.values():
+        clients.sort(key=lambda c: (c.assignment.since if c.assignment and c.assignment.since else dt.date.min, c.id))
+    return out
+
+
+def names(clients: list[Client]) -> str:
+    return "、".join(c.name or c.id for c in clients)
+
+
+def make(
+    severity: Severity, where: tuple[str, int, int], rule: str, zh: str, en: str, hint_zh: str = "", hint_en: str = ""
+) -> Finding:
+    return Finding(*where, rule, severity, Msg(zh, en), Msg(hint_zh, hint_en))

@@ -1,0 +1,450 @@
+"""Engineer rules: eligibility (§4.1), selection (§4.2), load (§7.3), leave (§7.4), incidents (§9.3.2).
+
+An engineer is held to §4.1 once they serve an active client or were appointed to the
+pool (an error), and while only nominated or evaluated (a warning: they would not pass).
+Facts about the engineer are reported in their own file; facts about one assignment at
+that client's ``assignment`` keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from ..finding import Finding, Severity
+from ..model import KB, Certificate, Engineer
+from ..policy import Policy
+from . import rule
+from .common import add_years, make, names, served_by
+
+E, W = Severity.ERROR, Severity.WARNING
+
+_KIND_NAMES = {"nova": "Nova 自研认证", "fortinet": "飞塔（Fortinet）认证", "velo": "VeloCloud 认证"}
+_OPS_MANAGER = "运维经理"  # §4.2.2: the ops manager evaluates together with the L3 expert
+_L3_MARKERS = ("三级", "L3")
+
+
+def _subjects(kb: KB) -> Iterator[tuple[Engineer, Severity, str, str]]:
+    """Engineers held to §4.1, with the severity and why (zh, en)."""
+    serving = served_by(kb)
+    for e in kb.engineers.values():
+        clients = serving.get(e.id, [])
+        pool = e.pool
+        if clients:
+            yield e, E, f"服务 {names(clients)}", f"serving {', '.join(c.id for c in clients)}"
+        elif pool is not None and pool.appointment is not None:
+            yield e, E, "已任命进入资源池", "appointed to the pool"
+        elif pool is not None and (pool.nomination is not None or pool.evaluation is not None):
+            yield e, W, "已被提名/申请", "nominated or applying"
+
+
+@rule("eng.level", "§4.1")
+def check_level(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§4.1: a dedicated engineer is L2 or above (``engineer.eligible_levels`` in policy.yml)."""
+    p = kb.policy
+    if p is None or not p.eligible_levels:
+        return
+    allowed = "、".join(p.eligible_levels)
+    for e, sev, why_zh, why_en in _subjects(kb):
+        if e.level not in p.eligible_levels:
+            yield make(
+                sev,
+                e.where.at("level"),
+                "eng.level",
+                f"{kb.engineer_name(e.id)}{why_zh}，但级别 {e.level or '（未填）'} 不符合专属工程师资格（须为 {allowed}，§4.1）。",
+                f"{e.id} is {why_en}, but level {e.level or '(none)'} is not eligible (must be {', '.join(p.eligible_levels)}, §4.1).",
+                "改派符合级别的工程师；晋级后更新 level。",
+                "Assign an eligible engineer; update level after a promotion.",
+            )
+
+
+@rule("eng.tenure", "§4.1")
+def check_tenure(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§4.1: at least ``min_ops_years`` in operations — today, and on the day of each assignment."""
+    p = kb.policy
+    if p is None or p.min_ops_years is None:
+        return
+    years = p.min_ops_years
+    for e, sev, why_zh, why_en in _subjects(kb):
+        if e.ops_since is None:
+            yield make(
+                sev,
+                e.where.at("ops_since"),
+                "eng.tenure",
+                f"{kb.engineer_name(e.id)}{why_zh}，但没有填写从事运维的起始日期 ops_since，无法确认满 {years} 年（§4.1）。",
+                f"{e.id} is {why_en} but has no ops_since, so {years} years in operations cannot be confirmed (§4.1).",
+                "添加 ops_since: YYYY-MM-DD（在本公司从事运维工作的起始日期）。",
+                "Add ops_since: YYYY-MM-DD.",
+            )
+        elif add_years(e.ops_since, years) > today:
+            yield make(
+                sev,
+                e.where.at("ops_since"),
+                "eng.tenure",
+                f"{kb.engineer_name(e.id)}{why_zh}，但自 {e.ops_since} 起从事运维不满 {years} 年（满 {years} 年之日为 {add_years(e.ops_since, years)}，§4.1）。",
+                f"{e.id} is {why_en} but has been in operations since {e.ops_since}, less than {years} years (§4.1).",
+                "改派满足年限的工程师。",
+                "Assign an engineer with enough years in operations.",
+            )
+    for eid, clients in served_by(kb).items():
+        eng = kb.engineers.get(eid)
+        if eng is None or eng.ops_since is None:
+            continue
+        for c in clients:
+            since = c.assignment.since if c.assignment else None
+            enough_on = add_years(eng.ops_since, years)
+            # Not enough at assignment, enough today (not enough today is the error above).
+            if since is not None and since < enough_on <= today:
+                yield make(
+                    W,
+                    c.where.at("assignment", "since"),
+                    "eng.tenure",
+                    f"指派时（{since}）{kb.engineer_name(eid)} 从事运维不满 {years} 年（自 {e.ops_since} 起，§4.1）。",
+                    f"When assigned ({since}), {eid} had less than {years} years in operations (since {e.ops_since}, §4.1).",
+                    "历史事实无法更改：记录在案，供复审参考。",
+                    "A past fact: kept on record for review.",
+                )
+
+
+def _valid(c: Certificate, today: dt.date) -> bool:
+    return (c.obtained is None or c.obtained <= today) and (c.expires is None or c.expires >= today)
+
+
+def _cert_groups(e: Engineer, p: Policy) -> list[tuple[str, str, list[Certificate], int]]:
+    """(name zh, name en, certificates that count, how many are needed) per requirement."""
+    groups = [
+        (_KIND_NAMES.get(k, k), k, [c for c in e.certifications if c.kind == k], 1) for k in p.required_cert_kinds
+    ]
+    if p.general_min:
+        general = [
+            c
+            for c in e.certifications
+            if c.kind == "general" and c.vendor in p.general_vendors and p.grade_at_least(c.grade)
+        ]
+        vendors = "/".join(p.general_vendors)
+        groups.append(
+            (
+                f"通用认证（{vendors} 中级及以上）",
+                f"general ({vendors}, {p.general_min_grade}+)",
+                general,
+                p.general_min,
+            )
+        )
+    return groups
+
+
+@rule("eng.certs", "§4.1")
+def check_certs(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§4.1: the mandatory certificates (Nova, Fortinet, ≥1 general of intermediate grade from the
+    named vendors) are held and not expired; a warning ``cert_expiry_warning_days`` before expiry."""
+    p = kb.policy
+    if p is None:
+        return
+    window = p.cert_expiry_warning_days
+    for e, sev, why_zh, why_en in _subjects(kb):
+        for name_zh, name_en, certs, need in _cert_groups(e, p):
+            valid = [c for c in certs if _valid(c, today)]
+            if len(valid) < need:
+                expired = [c for c in certs if c.expires is not None and c.expires < today]
+                where = expired[-1].where.at("expires") if expired else e.where.at("certifications")
+                detail_zh = f"（{expired[-1].name} 已于 {expired[-1].expires} 过期）" if expired else ""
+                detail_en = f" ({expired[-1].name} expired on {expired[-1].expires})" if expired else ""
+                yield make(
+                    sev,
+                    where,
+                    "eng.certs",
+                    f"{kb.engineer_name(e.id)}{why_zh}，但缺少有效的{name_zh}{detail_zh}（§4.1 强制认证）。",
+                    f"{e.id} is {why_en} but holds no valid {name_en} certificate{detail_en} (§4.1).",
+                    "取得或续期证书后在 certifications 中登记（含 obtained 与 expires）。",
+                    "Record the obtained or renewed certificate under certifications (obtained, expires).",
+                )
+            elif window is not None:
+                lasting = [c for c in valid if c.expires is None or (c.expires - today).days > window]
+                if len(lasting) < need:
+                    soon = max((c for c in valid if c.expires is not None), key=lambda c: c.expires or today)
+                    days = ((soon.expires or today) - today).days
+                    yield make(
+                        W,
+                        soon.where.at("expires"),
+                        "eng.certs",
+                        f"{kb.engineer_name(e.id)} 的 {soon.name} 将于 {soon.expires} 到期（还有 {days} 天），到期后不再满足 §4.1 的{name_zh}要求。",
+                        f"{e.id}'s {soon.name} expires on {soon.expires} ({days} days left); then §4.1's {name_en} requirement is no longer met.",
+                        "安排续证，取得新证后登记到 certifications。",
+                        "Plan the renewal and record the new certificate.",
+                    )
+
+
+@rule("eng.products", "§4.1")
+def check_products(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§4.1: proficient in the core products (自研、飞塔、Velo — ``core_products``)."""
+    p = kb.policy
+    if p is None:
+        return
+    for e, sev, why_zh, why_en in _subjects(kb):
+        missing = [x for x in p.core_products if x not in e.products]
+        if missing:
+            yield make(
+                sev,
+                e.where.at("products"),
+                "eng.products",
+                f"{kb.engineer_name(e.id)}{why_zh}，但未精通核心产品：{', '.join(missing)}（§4.1）。",
+                f"{e.id} is {why_en} but is not proficient in core products: {', '.join(missing)} (§4.1).",
+                "通过考核后把产品加入 products。",
+                "Add the products to products once proficiency is assessed.",
+            )
+
+
+def _evaluators_ok(by: tuple[str, ...], kb: KB) -> tuple[bool, bool]:
+    l3 = {x for e in kb.engineers.values() if e.level == "L3" for x in (e.id, e.name) if x}
+    ops = any(_OPS_MANAGER in b for b in by)
+    expert = any(any(m in b for m in _L3_MARKERS) or any(n in b for n in l3) for b in by)
+    return ops, expert
+
+
+@rule("eng.pool", "§4.2")
+def check_pool(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§4.2: nominated (or applied) → evaluated by the ops manager and an L3 expert → appointed by
+    the head of department, in that order, before the first assignment under the policy."""
+    serving = served_by(kb)
+    effective = kb.policy.effective_on if kb.policy else None
+    for e in kb.engineers.values():
+        clients = serving.get(e.id, [])
+        pool = e.pool
+        appointed = pool is not None and pool.appointment is not None
+        if not clients and not appointed:
+            continue
+        who = kb.engineer_name(e.id)
+        if pool is None:
+            yield make(
+                E,
+                e.where.at("pool"),
+                "eng.pool",
+                f"{who} 服务 {names(clients)}，但没有资源池选拔记录 pool（提名→评估→任命，§4.2）。",
+                f"{e.id} serves {', '.join(c.id for c in clients)} but has no pool record (§4.2).",
+                "补充 pool.nomination、pool.evaluation、pool.appointment。",
+                "Add pool.nomination, pool.evaluation and pool.appointment.",
+            )
+            continue
+        steps = (
+            ("nomination", "提名", pool.nomination),
+            ("evaluation", "评估", pool.evaluation),
+            ("appointment", "任命", pool.appointment),
+        )
+        last: tuple[str, dt.date] | None = None
+        for key, zh, step in steps:
+            pw = e.where.sub("pool")
+            if step is None:
+                yield make(
+                    E,
+                    pw.at(key),
+                    "eng.pool",
+                    f"{who} 缺少资源池选拔的“{zh}”记录 pool.{key}（§4.2）。",
+                    f"{e.id} has no pool.{key} record (§4.2).",
+                    f"补充 pool.{key}：谁、何时。",
+                    f"Add pool.{key}: who and when.",
+                )
+                continue
+            if step.on is None:
+                yield make(
+                    E,
+                    pw.at(key),
+                    "eng.pool",
+                    f"{who} 的“{zh}”没有日期 on（§4.2）。",
+                    f"{e.id}'s pool.{key} has no date (§4.2).",
+                    "添加 on: YYYY-MM-DD。",
+                    "Add on: YYYY-MM-DD.",
+                )
+            elif last is not None and step.on < last[1]:
+                yield make(
+                    E,
+                    pw.at(key, "on"),
+                    "eng.pool",
+                    f"{who} 的“{zh}”日期 {step.on} 早于“{last[0]}”日期 {last[1]}：顺序应为提名→评估→任命（§4.2）。",
+                    f"{e.id}'s pool.{key} ({step.on}) is before the previous step ({last[1]}) (§4.2).",
+                    "核对日期。",
+                    "Check the dates.",
+                )
+            if step.on is not None:
+                last = (zh, step.on)
+            if not step.by:
+                yield make(
+                    E,
+                    pw.at(key),
+                    "eng.pool",
+                    f"{who} 的“{zh}”没有写明由谁进行（by）（§4.2）。",
+                    f"{e.id}'s pool.{key} does not say by whom (§4.2).",
+                    "添加 by。",
+                    "Add by.",
+                )
+        ev = pool.evaluation
+        if ev is not None:
+            ops, expert = _evaluators_ok(ev.by, kb)
+            if ev.by and not (ops and expert):
+                yield make(
+                    E,
+                    e.where.at("pool", "evaluation", "by"),
+                    "eng.pool",
+                    f"{who} 的评估须由运维经理与三级专家共同进行（§4.2），记录为：{'、'.join(ev.by)}。",
+                    f"{e.id}'s evaluation must be by the ops manager and an L3 expert (§4.2); recorded: {', '.join(ev.by)}.",
+                    "在 by 中写明运维经理和三级专家。",
+                    "List the ops manager and the L3 expert under by.",
+                )
+            if ev.result is not None and ev.result != "passed":
+                yield make(
+                    E,
+                    e.where.at("pool", "evaluation", "result"),
+                    "eng.pool",
+                    f"{who} 的评估结果为 {ev.result}，未通过评估不能进入资源池（§4.2）。",
+                    f"{e.id}'s evaluation result is {ev.result}; only a passed evaluation leads to the pool (§4.2).",
+                    "重新评估通过后再任命。",
+                    "Re-evaluate before appointing.",
+                )
+        appointed_on = pool.appointment.on if pool.appointment else None
+        for c in clients:
+            since = c.assignment.since if c.assignment else None
+            if appointed_on and since and since < appointed_on and (effective is None or since >= effective):
+                yield make(
+                    W,
+                    c.where.at("assignment", "since"),
+                    "eng.pool",
+                    f"指派日期 {since} 早于 {who} 进入资源池的任命日期 {appointed_on}（§4.2 先任命后指派）。",
+                    f"Assigned on {since}, before {e.id} was appointed to the pool on {appointed_on} (§4.2).",
+                    "历史事实无法更改：记录在案，供复审参考。",
+                    "A past fact: kept on record for review.",
+                )
+
+
+@rule("eng.load", "§7.3")
+def check_load(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§7.3: at most ``max_clients`` clients per engineer; beyond it each further client's
+    application carries a resource plan (``assignment.load_plan``)."""
+    p = kb.policy
+    if p is None or p.max_clients is None:
+        return
+    limit = p.max_clients
+    for eid, clients in served_by(kb).items():
+        who = kb.engineer_name(eid)
+        n = len(clients)
+        for c in clients[limit:]:
+            if not (c.assignment and c.assignment.load_plan):
+                yield make(
+                    E,
+                    c.where.at("assignment", "engineer"),
+                    "eng.load",
+                    f"{who} 已服务 {n} 个客户（{names(clients)}），超过 §7.3 的上限 {limit} 个：本客户须提供资源协调方案。",
+                    f"{eid} serves {n} clients, more than the limit of {limit} (§7.3): this client needs a resource plan.",
+                    "在 assignment.load_plan 中写明资源协调方案，或改派其他工程师。",
+                    "Write the resource plan under assignment.load_plan, or assign another engineer.",
+                )
+        e = kb.engineers.get(eid)
+        if e is not None and n >= limit:
+            yield make(
+                W,
+                e.where.at("id"),
+                "eng.load",
+                f"{who} 的负载 {n}/{limit}（{names(clients)}）"
+                + (
+                    "已达上限，新客户须另派工程师或附资源协调方案（§7.3）。"
+                    if n == limit
+                    else "，超出部分已有资源协调方案（§7.3）。"
+                ),
+                f"{eid}'s load is {n}/{limit}"
+                + (": at the limit (§7.3)." if n == limit else ", beyond it with resource plans (§7.3)."),
+                "新申请请优先指派负载较低的工程师。",
+                "Prefer engineers with a lower load for new applications.",
+            )
+
+
+@rule("eng.incidents", "§9.3.2")
+def check_incidents(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§9.3.2: ``incident_limit_per_year`` or more human-caused incidents in a calendar year
+    trigger the replacement procedure (a warning kept on the dashboard)."""
+    p = kb.policy
+    if p is None or not p.incident_limit_per_year:
+        return
+    limit = p.incident_limit_per_year
+    for e in kb.engineers.values():
+        by_year: dict[int, list[int]] = {}
+        for i, inc in enumerate(e.incidents):
+            if inc.human_caused and inc.date is not None:
+                by_year.setdefault(inc.date.year, []).append(i)
+        for year, idx in sorted(by_year.items()):
+            if len(idx) >= limit:
+                yield make(
+                    W,
+                    e.incidents[idx[limit - 1]].where.at("date"),
+                    "eng.incidents",
+                    f"{kb.engineer_name(e.id)} 在 {year} 年发生 {len(idx)} 次人为事故，达到 §9.3.2 的替换程序条件（年度≥{limit} 次）。",
+                    f"{e.id} had {len(idx)} human-caused incidents in {year}: §9.3.2's replacement procedure applies (≥{limit} a year).",
+                    "由工程运维部启动替换评估，确保平稳交接。",
+                    "The department starts the replacement review.",
+                )
+
+
+@rule("eng.leave", "§7.4")
+def check_leave(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§7.4: every leave names a backup and a handover note (what is pending, what to start)."""
+    for e in kb.engineers.values():
+        who = kb.engineer_name(e.id)
+        for lv in e.leave:
+            past = lv.end is not None and lv.end < today
+            sev = W if past else E
+            span = f"{lv.start or '?'}～{lv.end or '?'}"
+            if lv.start and lv.end and lv.end < lv.start:
+                yield make(
+                    E,
+                    lv.where.at("to"),
+                    "eng.leave",
+                    f"{who} 的休假 {span} 结束日期早于开始日期。",
+                    f"{e.id}'s leave {span} ends before it starts.",
+                    "核对日期。",
+                    "Check the dates.",
+                )
+            if not lv.backup:
+                yield make(
+                    sev,
+                    lv.where.at("backup") if lv.where.has("backup") else lv.where.at(),
+                    "eng.leave",
+                    f"{who} 的休假 {span} 没有指定备份工程师（§7.4）。",
+                    f"{e.id}'s leave {span} names no backup (§7.4).",
+                    "添加 backup: 工程师 id。",
+                    "Add backup: <engineer id>.",
+                )
+            elif lv.backup == e.id:
+                yield make(
+                    E,
+                    lv.where.at("backup"),
+                    "eng.leave",
+                    f"{who} 的休假 {span} 把自己写成了备份工程师。",
+                    f"{e.id}'s leave {span} names themselves as backup.",
+                    "改为另一名工程师。",
+                    "Name another engineer.",
+                )
+            else:
+                b = kb.engineers.get(lv.backup)
+                if (
+                    b is not None
+                    and lv.start
+                    and lv.end
+                    and any(o.start and o.end and o.start <= lv.end and lv.start <= o.end for o in b.leave)
+                ):
+                    yield make(
+                        W,
+                        lv.where.at("backup"),
+                        "eng.leave",
+                        f"{who} 休假 {span} 期间，备份工程师 {kb.engineer_name(b.id)} 也在休假。",
+                        f"During {e.id}'s leave {span} the backup {b.id} is on leave too.",
+                        "另选一名备份工程师。",
+                        "Choose another backup.",
+                    )
+            if not lv.handover:
+                yield make(
+                    sev,
+                    lv.where.at("handover") if lv.where.has("handover") else lv.where.at(),
+                    "eng.leave",
+                    f"{who} 的休假 {span} 没有交接说明：须在 Case 工单中标注注意事项与待启动操作（§7.4）。",
+                    f"{e.id}'s leave {span} has no handover note (§7.4).",
+                    "添加 handover：注意事项、待启动操作、已同步给谁。",
+                    "Add handover: notes, pending actions, who was briefed.",
+                )
