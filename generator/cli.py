@@ -18,6 +18,7 @@ import click
 
 from . import __version__
 from .finding import Lang, Severity
+from .pipeline import Outcome
 from .pipeline import check as run_check
 from .report import FORMATS, github_summary, render
 from .validate import SchemaError
@@ -80,15 +81,19 @@ def _today(value: str | None, lang: Lang) -> dt.date:
         ) from exc
 
 
+def _run(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
+    try:
+        return run_check(kb_root, today)
+    except SchemaError as exc:
+        raise EnvProblem(_say(lang, f"无法使用 JSON Schema：{exc}", f"The JSON Schemas cannot be used: {exc}")) from exc
+
+
 def run_check_command(
     paths: Sequence[str], fmt: str, strict: bool, lang: Lang, root: str | None, today: str | None
 ) -> int:
     kb_root = _root(root, lang)
     prefixes = _selection(kb_root, paths, lang)
-    try:
-        outcome = run_check(kb_root, _today(today, lang))
-    except SchemaError as exc:
-        raise EnvProblem(_say(lang, f"无法使用 JSON Schema：{exc}", f"The JSON Schemas cannot be used: {exc}")) from exc
+    outcome = _run(kb_root, _today(today, lang), lang)
     findings = [f for f in outcome.findings if _selected(f.file, prefixes)]
     files = [f for f in outcome.kb.files if _selected(f, prefixes)]
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -192,6 +197,42 @@ def _usage_error(exc: click.UsageError, lang: Lang) -> str:
         f"kb：用法错误：{detail}\n运行“{command} --help”查看用法。",
         f"kb: usage error: {detail}\nRun '{command} --help' for usage.",
     )
+
+
+@cli.command("status")
+@click.argument("client_id", required=False)
+@_lang_option
+@_root_option
+@_today_option
+def status_cmd(client_id: str | None, lang: Lang, root: str | None, today: str | None) -> None:
+    """终端记分卡：每个客户的级别、工程师、知识库完善度和问题数，每名工程师的负载与资格。
+
+    给出 CLIENT_ID 时显示该客户的问题，按政策章节分组。
+    """
+    from rich.console import Console
+
+    from .status import client_detail, overview
+
+    kb_root = _root(root, lang)
+    day = _today(today, lang)
+    outcome = _run(kb_root, day, lang)
+    console = Console(width=None if sys.stdout.isatty() else 140, no_color="NO_COLOR" in os.environ)
+    if client_id is None:
+        console.print(overview(outcome.kb, outcome.findings, day, lang))
+        return
+    client = outcome.kb.clients.get(client_id)
+    if client is None:
+        import difflib
+
+        near = difflib.get_close_matches(client_id, list(outcome.kb.clients), n=1)
+        raise EnvProblem(
+            _say(
+                lang,
+                f"没有客户“{client_id}”" + (f"，是不是想看 {near[0]}？" if near else "。"),
+                f"No client '{client_id}'" + (f"; did you mean {near[0]}?" if near else "."),
+            )
+        )
+    console.print(client_detail(outcome.kb, client, outcome.findings, lang))
 
 
 def main(argv: Sequence[str] | None = None) -> Any:
