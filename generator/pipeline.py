@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from . import build
 from .discover import discover
 from .finding import Finding
+from .history import History, read_history
 from .load import DEFAULT_LIMITS, Limits, Loaded, load_file
 from .model import KB, Client, Engineer, Handoff, Meeting
 from .policy import Policy, build_policy
@@ -40,6 +40,7 @@ class Outcome:
     kb: KB
     findings: list[Finding]
     loaded: dict[str, Loaded]
+    history: History | None = None
 
 
 @contextmanager
@@ -135,10 +136,12 @@ def _attachment_texts(root: Path, limit: int = 1024 * 1024) -> dict[str, str]:
     return out
 
 
-def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, history: Any = None) -> Outcome:
-    """Everything ``kb check`` reports for the KB at ``root``, sorted by file and line."""
+def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, git: bool = True) -> Outcome:
+    """Everything ``kb check`` reports for the KB at ``root``, sorted by file and line.
+    ``git=False`` skips the history stage (and so the deadline rules)."""
     schemas = SchemaSet.from_dir(find_schemas(root))
     kb, findings, loaded = load_kb(root, schemas, limits)
+    history = read_history(root) if git else None
     findings.extend(run_rules(kb, history, today))
     findings.sort(key=Finding.sort_key)
-    return Outcome(kb, findings, loaded)
+    return Outcome(kb, findings, loaded, history)

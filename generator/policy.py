@@ -23,6 +23,7 @@ class Policy:
     version: str | None
     effective_on: Date | None
     reviewed_on: Date | None
+    adopted_on: Date | None  # records dated before it were imported: not judged by commit date
     eligible_levels: tuple[str, ...]
     min_ops_years: int | None
     core_products: tuple[str, ...]
@@ -52,6 +53,10 @@ class Policy:
     extra_holidays: tuple[tuple[Date, str], ...]
     extra_workdays: tuple[tuple[Date, str], ...]
     where: Where
+
+    def judged(self, day: Date | None) -> bool:
+        """Whether a record dated ``day`` is judged by its commit date (not imported at adoption)."""
+        return day is not None and (self.adopted_on is None or day >= self.adopted_on)
 
     def grade_at_least(self, grade: str | None) -> bool:
         """Whether a certificate grade meets ``general_min_grade``."""
@@ -83,6 +88,7 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         version=text_at(d, "version"),
         effective_on=date_at(d, "effective_on"),
         reviewed_on=date_at(d, "reviewed_on"),
+        adopted_on=date_at(d, "adopted_on"),
         eligible_levels=texts_at(eng, "eligible_levels"),
         min_ops_years=int_at(eng, "min_ops_years"),
         core_products=texts_at(eng, "core_products"),

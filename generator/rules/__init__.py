@@ -29,14 +29,14 @@ _REGISTRY: dict[str, Rule] = {}
 
 def rule(rule_id: str, section: str = "—") -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
-        _REGISTRY[rule_id] = Rule(rule_id, fn, section)
+        _REGISTRY[f"{rule_id}:{fn.__module__}.{fn.__name__}"] = Rule(rule_id, fn, section)
         return fn
 
     return register
 
 
 def all_rules() -> list[Rule]:
-    from . import clients, engineers, refs, secrets, workflow  # noqa: F401  (they register on import)
+    from . import clients, deadlines, engineers, refs, secrets, workflow  # noqa: F401  (they register on import)
 
     return list(_REGISTRY.values())
 

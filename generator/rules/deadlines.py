@@ -1,0 +1,429 @@
+"""Deadline rules: when things were written down, read from git, in Chinese working days.
+
+Severity follows what the user can still do (DESIGN.md §3): something recorded late, or a
+past period without a meeting, is a warning that stays on the dashboard; what can still be
+fixed by editing (an overdue knowledge base, the last period's missing meeting record, an
+expired temporary priority, an overdue policy review) is an error. Records dated before
+``adopted_on`` were imported when the KB was adopted: their commit dates say nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from ..finding import Finding, Severity
+from ..history import History
+from ..model import KB
+from ..policy import Policy
+from ..scoring import kb_completeness
+from ..workdays import CalendarGap, WorkCalendar
+from . import rule
+from .common import ACTIVE, add_months, make
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+_EVENT_NAMES = {
+    "contract-renewal": "合同续约",
+    "contract-change": "合约变更",
+    "contract-termination": "合同终止",
+    "contact-change": "关键联系人变动",
+    "major-activity": "重大业务活动",
+    "negative-feedback": "负面反馈",
+}
+
+
+def _ready(kb: KB, history: Any) -> tuple[Policy, History, WorkCalendar] | None:
+    if kb.policy is None or not isinstance(history, History) or not history.available:
+        return None
+    p = kb.policy
+    return p, history, WorkCalendar.from_days((d for d, _ in p.extra_holidays), (d for d, _ in p.extra_workdays))
+
+
+def _gap(kb: KB, year: int) -> Finding:
+    return make(
+        E,
+        kb.policy.where.at("calendar") if kb.policy else ("policy.yml", 1, 1),
+        "history",
+        f"{year} 年的法定节假日与调休安排未知（chinesecalendar 尚未收录，policy.yml 的 calendar 也没有），无法计算工作日期限。",
+        f"The {year} holidays and make-up working days are unknown (not in chinesecalendar nor in policy.yml's calendar); working-day deadlines cannot be computed.",
+        f"按国务院办公厅公布的 {year} 年放假安排，在 policy.yml 的 calendar.holidays 与 calendar.workdays 中逐日补充；或升级 chinesecalendar。",
+        f"Add the State Council's {year} schedule to calendar.holidays and calendar.workdays in policy.yml, or upgrade chinesecalendar.",
+    )
+
+
+@rule("history", "—")
+def check_history(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """The deadline rules can read the history: not a shallow clone, git present, the files they
+    read committed; commits are not dated in the future."""
+    if not isinstance(history, History):
+        return
+    if not history.available and history.problem is not None:
+        shallow = "shallow" in history.problem.en
+        yield make(
+            E if shallow else W,
+            ("policy.yml", 1, 1),
+            "history",
+            history.problem.zh + "期限规则已跳过，其余规则照常运行。",
+            history.problem.en + " Deadline rules were skipped; the other rules ran.",
+            "修复后重新运行 kb check。",
+            "Fix this and run kb check again.",
+        )
+        return
+    for f in sorted(history.dirty):
+        if f.endswith(".yml"):
+            yield make(
+                W,
+                (f, 1, 1),
+                "history",
+                "该文件有未提交的修改：期限规则按提交日期计算，已跳过这个文件。",
+                "This file has uncommitted changes: deadline rules use commit dates and skipped it.",
+                "提交（git commit）后再检查期限。",
+                "Commit it, then check the deadlines again.",
+            )
+    for c in history.commits:
+        if c.date > today:
+            yield make(
+                W,
+                ("policy.yml", 1, 1),
+                "history",
+                f"提交 {c.sha[:8]}（{c.subject}）的日期 {c.date} 在今天之后：期限规则读到的日期可能不可信。",
+                f"Commit {c.sha[:8]} ({c.subject}) is dated {c.date}, in the future: dates read from history may be wrong.",
+                "检查提交者电脑的时钟；不要用未来日期提交。",
+                "Check the committer's clock.",
+            )
+
+
+def _skip(history: History, file: str) -> bool:
+    return file in history.dirty
+
+
+@rule("change.1bd", "§8.2")
+def check_change_1bd(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§8.2: each major change (contract renewal/change/termination, contact change, major
+    activity, negative feedback) is recorded within ``change_business_days`` working days of
+    ``occurred_on``; a contract change is highlighted. Late records are warnings (history)."""
+    ready = _ready(kb, history)
+    if ready is None:
+        return
+    p, h, cal = ready
+    n = p.change_business_days
+    if n is None:
+        return
+    gaps: set[int] = set()
+    for c in kb.clients.values():
+        file = c.where.file
+        if _skip(h, file):
+            continue
+        for ev in c.events:
+            if ev.occurred_on is None or ev.occurred_on > today or not p.judged(ev.occurred_on):
+                continue
+            commit = h.first_recorded(file, f"event:{ev.type}:{ev.occurred_on.isoformat()}")
+            if commit is None:
+                continue
+            try:
+                deadline = cal.add_workdays(ev.occurred_on, n)
+                if commit.date <= deadline:
+                    continue
+                late = cal.workdays_between(deadline, commit.date)
+            except CalendarGap as gap:
+                gaps.add(gap.year)
+                continue
+            name = _EVENT_NAMES.get(ev.type, ev.type)
+            flag = "【重点提醒：合约变更】" if ev.type == "contract-change" else ""
+            yield make(
+                W,
+                ev.where.at("occurred_on"),
+                "change.1bd",
+                f"{flag}{name}（{ev.occurred_on}）于 {commit.date} 才记录，晚了 {late} 个工作日（须在 {n} 个工作日内、即 {deadline} 前书面通知，§8.2）。",
+                ("[Contract change] " if flag else "")
+                + f"{ev.type} of {ev.occurred_on} was recorded on {commit.date}, {late} working day(s) late (due {deadline}, §8.2).",
+                f"记录提交 {commit.sha[:8]}（{commit.author}）。历史无法更改：此条保留在合规看板上。",
+                f"Recorded in {commit.sha[:8]} by {commit.author}. History cannot change: this stays on the dashboard.",
+            )
+    for year in sorted(gaps):
+        yield _gap(kb, year)
+
+
+@rule("client.kb-30d", "§7.2.5")
+def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§7.2.5: the knowledge base (all six §5.2 sections) is complete within ``kb_calendar_days``
+    calendar days of ``materials_received_on``."""
+    ready = _ready(kb, history)
+    if ready is None:
+        return
+    p, h, _cal = ready
+    days = p.kb_calendar_days
+    if days is None:
+        return
+    for c in kb.clients.values():
+        a = c.application
+        if c.status != "dedicated" or a is None or a.materials_received_on is None or _skip(h, c.where.file):
+            continue
+        deadline = a.materials_received_on + dt.timedelta(days=days)
+        complete = kb_completeness(c) == 100
+        where = c.where.at("application", "materials_received_on")
+        if not complete:
+            if today <= deadline:
+                yield make(
+                    INFO,
+                    where,
+                    "client.kb-30d",
+                    f"《客户运维知识库》须在 {deadline} 前完成（收到资料后 {days} 个自然日，§7.2.5），还剩 {(deadline - today).days} 天，当前完善度 {kb_completeness(c)}%。",
+                    f"The knowledge base is due on {deadline} ({days} days after the materials, §7.2.5): {(deadline - today).days} days left, {kb_completeness(c)}% complete.",
+                )
+            else:
+                yield make(
+                    E,
+                    where,
+                    "client.kb-30d",
+                    f"《客户运维知识库》已逾期 {(today - deadline).days} 天仍未完成（应于 {deadline} 前完成，§7.2.5），当前完善度 {kb_completeness(c)}%。",
+                    f"The knowledge base is {(today - deadline).days} days overdue (due {deadline}, §7.2.5), {kb_completeness(c)}% complete.",
+                    "补齐 client.kb 列出的缺失部分。",
+                    "Fill in the sections client.kb lists.",
+                )
+            continue
+        if not p.judged(a.materials_received_on):
+            continue
+        first = h.first_kb_complete(c.where.file)
+        if first is not None and first.date > deadline:
+            yield make(
+                W,
+                where,
+                "client.kb-30d",
+                f"《客户运维知识库》于 {first.date} 才完成，比期限 {deadline} 晚 {(first.date - deadline).days} 天（§7.2.5）。",
+                f"The knowledge base was completed on {first.date}, {(first.date - deadline).days} days after the deadline {deadline} (§7.2.5).",
+                f"完成于提交 {first.sha[:8]}。历史无法更改：此条保留在合规看板上。",
+                f"Completed in {first.sha[:8]}. History cannot change: this stays on the dashboard.",
+            )
+
+
+def _periods(start: dt.date, today: dt.date, quarterly: bool) -> list[tuple[dt.date, dt.date]]:
+    """Calendar months or quarters from the one holding ``start`` to the one holding ``today``."""
+    step = 3 if quarterly else 1
+    first = dt.date(start.year, ((start.month - 1) // step) * step + 1, 1)
+    out = []
+    p = first
+    while p <= today:
+        nxt = add_months(p, step)
+        out.append((p, nxt - dt.timedelta(days=1)))
+        p = nxt
+    return out
+
+
+def _label(period: tuple[dt.date, dt.date], quarterly: bool) -> str:
+    s = period[0]
+    return f"{s.year} 年第 {(s.month - 1) // 3 + 1} 季度" if quarterly else f"{s.year} 年 {s.month} 月"
+
+
+@rule("sync.cadence", "§8.2")
+def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§8.2: a sync meeting record in every month (or quarter) since the assignment, with the
+    dedicated-service agenda (business updates, technical needs and risks, renewal plan) and
+    its conclusions fed back to the engineer, recorded within ``meeting_record_business_days``."""
+    ready = _ready(kb, history)
+    if ready is None:
+        return
+    p, h, cal = ready
+    gaps: set[int] = set()
+    for c in kb.clients.values():
+        if c.status != "dedicated":
+            continue
+        for m in c.meetings:
+            yield from _meeting_content(m)
+        start = c.assignment.since if c.assignment else None
+        if start is None:
+            continue
+        if p.adopted_on is not None and p.adopted_on > start:
+            start = p.adopted_on
+        quarterly = (c.sync_cadence or p.default_cadence) == "quarterly"
+        periods = _periods(start, today, quarterly)
+        dated = [m.date for m in c.meetings if m.date is not None]
+        ended = [x for x in periods if x[1] < today]
+        for period in periods:
+            if any(period[0] <= d <= period[1] for d in dated):
+                continue
+            label = _label(period, quarterly)
+            where = c.where.at("sync")
+            if period[1] >= today:
+                left = (period[1] - today).days + 1
+                yield make(
+                    INFO,
+                    where,
+                    "sync.cadence",
+                    f"{label}尚无同步会议记录（本期还剩 {left} 天，§8.2）。",
+                    f"No sync meeting recorded yet for {period[0]:%Y-%m} period ({left} days left, §8.2).",
+                )
+            elif ended and period == ended[-1]:
+                yield make(
+                    E,
+                    where,
+                    "sync.cadence",
+                    f"{label}没有同步会议记录（§8.2 {'季度' if quarterly else '月度'}例行拜访须增加专属服务议题）。",
+                    f"No sync meeting record for the period starting {period[0]} (§8.2).",
+                    "在 meetings/ 下添加该期会议记录（YYYY-MM-DD.yml）。",
+                    "Add the meeting record under meetings/.",
+                )
+            else:
+                yield make(
+                    W,
+                    where,
+                    "sync.cadence",
+                    f"{label}没有同步会议记录（§8.2）。历史无法更改：此条保留在合规看板上。",
+                    f"No sync meeting record for the period starting {period[0]} (§8.2); kept on the dashboard.",
+                )
+        n = p.meeting_record_business_days
+        for m in c.meetings:
+            if n is None or m.date is None or not p.judged(m.date) or _skip(h, m.where.file):
+                continue
+            added = h.added(m.where.file)
+            if added is None:
+                continue
+            try:
+                deadline = cal.add_workdays(m.date, n)
+                if added.date <= deadline:
+                    continue
+                late = cal.workdays_between(deadline, added.date)
+            except CalendarGap as gap:
+                gaps.add(gap.year)
+                continue
+            yield make(
+                W,
+                m.where.at("date"),
+                "sync.cadence",
+                f"{m.date} 的会议记录于 {added.date} 才提交，晚了 {late} 个工作日（须在 {n} 个工作日内、即 {deadline} 前反馈，§8.2）。",
+                f"The meeting of {m.date} was recorded on {added.date}, {late} working day(s) late (due {deadline}).",
+                "历史无法更改：此条保留在合规看板上。",
+                "History cannot change: this stays on the dashboard.",
+            )
+    for year in sorted(gaps):
+        yield _gap(kb, year)
+
+
+def _meeting_content(m: Any) -> Iterator[Finding]:
+    for key, zh, en in (
+        ("business_updates", "客户近期业务动态", "business updates"),
+        ("needs_and_risks", "潜在技术需求或风险", "technical needs and risks"),
+        ("renewal_plan", "服务续约计划", "renewal plan"),
+    ):
+        if not getattr(m, key):
+            yield make(
+                E,
+                m.where.at(key),
+                "sync.cadence",
+                f"会议记录缺少专属服务议题“{zh}”（§8.2）。",
+                f"The meeting record lacks the agenda item '{en}' (§8.2).",
+                f"添加 {key}。",
+                f"Add {key}.",
+            )
+    if m.shared_with_engineer_on is None:
+        yield make(
+            E,
+            m.where.at("shared_with_engineer_on"),
+            "sync.cadence",
+            "会议结论没有记录反馈给专属工程师的日期（§8.2 须以邮件或持久化表格主动反馈）。",
+            "The meeting does not record when its conclusions were shared with the engineer (§8.2).",
+            "添加 shared_with_engineer_on 与 shared_via。",
+            "Add shared_with_engineer_on and shared_via.",
+        )
+
+
+@rule("policy.review", "文末")
+def check_policy_review(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """The policy is reviewed every ``policy_review_months`` (end of the policy)."""
+    p = kb.policy
+    if p is None or p.policy_review_months is None:
+        return
+    where = p.where.at("reviewed_on")
+    if p.reviewed_on is None:
+        yield make(
+            E,
+            where,
+            "policy.review",
+            "policy.yml 没有记录最近一次评审日期 reviewed_on（办法每年评审一次）。",
+            "policy.yml records no review date (the policy is reviewed yearly).",
+            "添加 reviewed_on。",
+            "Add reviewed_on.",
+        )
+        return
+    due = add_months(p.reviewed_on, p.policy_review_months)
+    if due < today:
+        yield make(
+            E,
+            where,
+            "policy.review",
+            f"办法的年度评审已逾期 {(today - due).days} 天（上次 {p.reviewed_on}，应于 {due} 前评审）。",
+            f"The yearly policy review is {(today - due).days} days overdue (last {p.reviewed_on}, due {due}).",
+            "由工程运维部组织评审，核对 policy.yml 的参数后更新 reviewed_on（有修订时同时更新 version）。",
+            "Review the policy, check policy.yml and update reviewed_on (and version if it changed).",
+        )
+    elif (due - today).days <= 30:
+        yield make(
+            INFO,
+            where,
+            "policy.review",
+            f"办法的年度评审将于 {due} 到期（还有 {(due - today).days} 天）。",
+            f"The yearly policy review is due on {due} ({(due - today).days} days left).",
+        )
+
+
+@rule("transition", "§10.4")
+def check_transition_deadline(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§10.3–10.4: B-class gaps are closed by the end of the transition (``transition_months``
+    after ``effective_on``); after it, clients still incomplete go to the special-tracking meeting."""
+    p = kb.policy
+    if p is None or p.effective_on is None or p.transition_months is None:
+        return
+    end = add_months(p.effective_on, p.transition_months)
+    for c in kb.clients.values():
+        t = c.transition
+        if t is None or t.klass != "B" or c.status not in ACTIVE:
+            continue
+        where = c.where.at("transition", "closed_on") if t.closed_on else c.where.at("transition")
+        if t.closed_on is None:
+            if today > end:
+                yield make(
+                    E,
+                    where,
+                    "transition",
+                    f"B 类客户的资料未在过渡期结束（{end}）前补齐：按 §10.4 交申请部门与工程运维部上会专项跟踪。",
+                    f"The B-class gaps were not closed by the end of the transition ({end}): special tracking per §10.4.",
+                    "补齐 transition.gaps 所列资料后填写 transition.closed_on。",
+                    "Close the gaps and set transition.closed_on.",
+                )
+            else:
+                yield make(
+                    INFO,
+                    where,
+                    "transition",
+                    f"B 类客户须在过渡期结束（{end}）前补齐资料，还剩 {(end - today).days} 天。",
+                    f"The B-class gaps must be closed by {end}: {(end - today).days} days left.",
+                )
+        elif t.closed_on > end:
+            yield make(
+                W,
+                where,
+                "transition",
+                f"B 类资料于 {t.closed_on} 才补齐，晚于过渡期结束日 {end}（§10.3）。",
+                f"The B-class gaps were closed on {t.closed_on}, after the transition ended on {end} (§10.3).",
+                "历史无法更改：此条保留在合规看板上。",
+                "History cannot change: this stays on the dashboard.",
+            )
+
+
+@rule("priority.temporary", "§9.3.3")
+def check_temporary_expired(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§9.3.3: a temporary priority that has ended is not still in force."""
+    for c in kb.clients.values():
+        tp = c.temporary_priority
+        if c.status == "temporary-priority" and tp is not None and tp.until is not None and tp.until < today:
+            yield make(
+                E,
+                c.where.at("temporary_priority", "until"),
+                "priority.temporary",
+                f"临时优先级已于 {tp.until} 到期，客户仍是 temporary-priority（§9.3.3）。",
+                f"Temporary priority ended on {tp.until} but the client is still temporary-priority (§9.3.3).",
+                "达标的客户按流程申请专属服务（status: applied）；未达标的回归标准服务（删除临时优先级并改 status）。",
+                "Apply for dedicated service if the client now qualifies; otherwise return it to standard service.",
+            )
