@@ -210,7 +210,10 @@ class _GitError(Exception):
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
+        # --no-optional-locks: a read-only command must not even refresh the user's index.
+        proc = subprocess.run(
+            ["git", "--no-optional-locks", "-C", str(root), *args], input=stdin, capture_output=True, check=False
+        )
     except OSError as exc:
         raise _GitError(str(exc)) from exc
     if proc.returncode != 0:
@@ -293,6 +296,9 @@ def _load_cache(path: Path) -> dict[str, Facts]:
 def _save_cache(path: Path, facts: Mapping[str, Facts]) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():  # the cache ignores itself, whatever the KB's own .gitignore says
+            ignore.write_text("# kb's history cache (rebuilt when missing)\n*\n", encoding="utf-8")
         tmp = path.with_suffix(".tmp")
         tmp.write_text(
             json.dumps(

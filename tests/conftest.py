@@ -23,10 +23,33 @@ def copy_base(dest: Path) -> Path:
     return dest
 
 
+def git(repo: Path, *args: str, date: str | None = None) -> str:
+    """Run git in ``repo``; ``date`` (ISO 8601 with offset) pins author and committer dates."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull,
+           "GIT_AUTHOR_NAME": "测试", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "测试", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    out = subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def commit_all(repo: Path, message: str, date: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message, "--allow-empty", date=date)
+
+
+def init_repo(repo: Path, date: str = "2026-11-13T10:00:00+08:00") -> Path:
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "导入知识库", date)
+    return repo
+
+
 @pytest.fixture
 def base_kb(tmp_path: Path) -> Path:
-    """A copy of tests/fixtures/base — a small KB that passes `kb check` with no findings."""
-    return copy_base(tmp_path / "kb")
+    """A copy of tests/fixtures/base in its own git repository (one commit on 2026-11-13):
+    a small KB that passes `kb check` with no findings."""
+    return init_repo(copy_base(tmp_path / "kb"))
 
 
 @pytest.fixture

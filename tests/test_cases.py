@@ -44,6 +44,7 @@ def _overlay(case: Path, kb: Path) -> None:
 
 
 def test_base_kb_is_clean(base_kb: Path) -> None:
+    """The base KB (in git, see conftest) has no finding of any rule, deadline rules included."""
     findings = check(base_kb, TODAY).findings
     assert findings == [], [f"{f.file}:{f.line} {f.rule} {f.message.zh}" for f in findings]
 

@@ -181,11 +181,18 @@ def test_build_runs_the_checks(base_kb: Path, run_kb) -> None:  # type: ignore[n
 
 
 def test_read_only(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
-    """A command that only reads never modifies what the user wrote."""
+    """A command that only reads never modifies what the user wrote (nor git's index); only
+    its own self-ignoring cache folder .kb-cache/ may appear."""
     target = _break(base_kb)
-    before = {p: p.read_bytes() for p in base_kb.rglob("*") if p.is_file()}
+
+    def files() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in base_kb.rglob("*")
+                if p.is_file() and ".kb-cache" not in p.parts and (".git" not in p.parts or p.name == "index")}
+
+    before = files()
     run_kb("check", "--root", str(base_kb), "--format", "gitlab")
-    after = {p: p.read_bytes() for p in base_kb.rglob("*") if p.is_file()}
+    run_kb("status", "--root", str(base_kb))
+    after = files()
     assert before == after and target in after
 
 

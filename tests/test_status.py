@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .conftest import commit_all
+
 
 def test_overview(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
     r = run_kb("status", "--root", str(base_kb), "--today", "2026-11-24")
@@ -22,6 +24,7 @@ def test_overview_counts_findings_and_incomplete_kb(base_kb: Path, run_kb) -> No
     text = text.replace("  special_notes: 每月第一个周六 22:00 为变更窗口\n", "")
     text = text.replace("  - {name: 陈总, level: decision, title: CIO, phone: \"13900000003\", duties: 合同与预算}\n", "")
     dossier.write_text(text, encoding="utf-8")
+    commit_all(base_kb, "删减档案", "2026-11-20T09:00:00+08:00")
     out = run_kb("status", "--root", str(base_kb), "--today", "2026-11-24").stdout
     row = next(ln for ln in out.splitlines() if "艾克美物流" in ln)
     assert "83%" in row  # five of the six §5.2 sections
