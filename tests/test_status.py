@@ -29,7 +29,8 @@ def test_overview_counts_findings_and_incomplete_kb(base_kb: Path, run_kb) -> No
     row = next(ln for ln in out.splitlines() if "艾克美物流" in ln)
     assert "83%" in row  # five of the six §5.2 sections
     cells = [c.strip() for c in row.split("│") if c.strip()]
-    assert cells[-3:] == ["1", "1", "·"]  # one error (decision contact), one warning (special notes)
+    # errors: the decision contact (§8.1) and the knowledge base overdue (§7.2.5); warning: special notes (§5.2)
+    assert cells[-3:] == ["2", "1", "·"]
 
 
 def test_client_detail_groups_by_section(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
