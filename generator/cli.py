@@ -17,7 +17,8 @@ from typing import Any
 import click
 
 from . import __version__
-from .finding import Lang, Severity
+from .finding import Lang, Msg, Severity
+from .history import changed_since as history_changed_since
 from .pipeline import Outcome
 from .pipeline import check as run_check
 from .report import FORMATS, github_summary, render
@@ -89,10 +90,28 @@ def _run(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
 
 
 def run_check_command(
-    paths: Sequence[str], fmt: str, strict: bool, lang: Lang, root: str | None, today: str | None
+    paths: Sequence[str],
+    fmt: str,
+    strict: bool,
+    lang: Lang,
+    root: str | None,
+    today: str | None,
+    changed_since: str | None = None,
 ) -> int:
     kb_root = _root(root, lang)
     prefixes = _selection(kb_root, paths, lang)
+    changed: set[str] | None = None
+    if changed_since:
+        try:
+            changed = history_changed_since(kb_root, changed_since)
+        except ValueError as exc:
+            raise EnvProblem(
+                _say(
+                    lang,
+                    f"无法确定自 {changed_since} 以来改动的文件：{exc}",
+                    f"Cannot list the files changed since {changed_since}: {exc}",
+                )
+            ) from exc
     outcome = _run(kb_root, _today(today, lang), lang)
     findings = [f for f in outcome.findings if _selected(f.file, prefixes)]
     files = [f for f in outcome.kb.files if _selected(f, prefixes)]
@@ -104,8 +123,18 @@ def run_check_command(
     if fmt == "github" and summary_path:
         with open(summary_path, "a", encoding="utf-8") as fh:
             fh.write(github_summary(findings, lang))
-    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-    warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
+    # With --changed-since only findings in the files a pull request touches decide the exit code.
+    blocking = [f for f in findings if changed is None or f.file in changed]
+    errors = sum(1 for f in blocking if f.severity is Severity.ERROR)
+    warnings = sum(1 for f in blocking if f.severity is Severity.WARNING)
+    if changed is not None and fmt == "text":
+        click.echo(
+            _say(
+                lang,
+                f"按 --changed-since {changed_since}：改动的 {len(changed)} 个文件中有 {errors} 个错误决定退出码。",
+                f"--changed-since {changed_since}: {errors} error(s) in the {len(changed)} changed files decide the exit code.",
+            )
+        )
     return EXIT_FINDINGS if errors or (strict and warnings) else EXIT_OK
 
 
@@ -140,15 +169,26 @@ def cli() -> None:
     help="输出格式：text（人读）、json、github（Actions 注解）、gitlab（Code Quality）",
 )
 @click.option("--strict", is_flag=True, help="警告也视为失败（退出码 1）")
+@click.option(
+    "--changed-since", metavar="REF", default=None, help="只有自 REF 以来改动的文件中的问题决定退出码（用于合并请求）"
+)
 @_lang_option
 @_root_option
 @_today_option
-def check_cmd(paths: tuple[str, ...], fmt: str, strict: bool, lang: Lang, root: str | None, today: str | None) -> None:
+def check_cmd(
+    paths: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    changed_since: str | None,
+    lang: Lang,
+    root: str | None,
+    today: str | None,
+) -> None:
     """检查知识库中的每个文件，报告每个问题所在的文件和行。
 
     PATHS 限定只报告这些文件或目录中的问题（引用检查仍读取整个知识库）。
     """
-    sys.exit(run_check_command(paths, fmt, strict, lang, root, today))
+    sys.exit(run_check_command(paths, fmt, strict, lang, root, today, changed_since))
 
 
 @cli.command("build")
@@ -233,6 +273,71 @@ def status_cmd(client_id: str | None, lang: Lang, root: str | None, today: str |
             )
         )
     console.print(client_detail(outcome.kb, client, outcome.findings, lang))
+
+
+_CHANGE_WORDS = {"added": Msg("新增", "added"), "removed": Msg("删除", "removed"), "changed": Msg("修改", "changed")}
+
+
+@cli.command("history")
+@click.argument("client_id")
+@click.argument("section", required=False)
+@_lang_option
+@_root_option
+def history_cmd(client_id: str, section: str | None, lang: Lang, root: str | None) -> None:
+    """一个客户档案（或其中一节，如 contacts、contract）的变更时间线：日期、作者、提交、改了哪些键。"""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .history import read_history
+
+    kb_root = _root(root, lang)
+    file = f"clients/{client_id}/client.yml"
+    if not (kb_root / file).is_file():
+        raise EnvProblem(
+            _say(lang, f"没有客户“{client_id}”（找不到 {file}）。", f"No client '{client_id}' ({file} is missing).")
+        )
+    hist = read_history(kb_root)
+    if hist.problem is not None:
+        raise EnvProblem(hist.problem(lang))
+    rows = []
+    for commit, diff in hist.changes(file):
+        keys = {
+            k: v
+            for k, v in diff.items()
+            if section is None or k == section or k.startswith((f"{section}.", f"{section}["))
+        }
+        if section is not None and not keys:
+            continue
+        if section is None:  # the whole dossier: one line per top-level section
+            keys = {k: v for k, v in keys.items() if "." not in k and "[" not in k}
+        what = "；".join(f"{k} {_CHANGE_WORDS[v](lang)}" for k, v in keys.items()) or _say(
+            lang, "（仅格式变化）", "(formatting only)"
+        )
+        rows.append((commit, what))
+    table = Table(title=f"{file}" + (f" · {section}" if section else ""), title_justify="left")
+    for col in (
+        Msg("日期", "date"),
+        Msg("提交", "commit"),
+        Msg("作者", "author"),
+        Msg("说明", "message"),
+        Msg("变更", "changes"),
+    ):
+        table.add_column(col(lang), overflow="fold")
+    for commit, what in rows:
+        table.add_row(commit.when.strftime("%Y-%m-%d %H:%M"), commit.sha[:8], commit.author, commit.subject, what)
+    console = Console(width=None if sys.stdout.isatty() else 160, no_color="NO_COLOR" in os.environ)
+    if not rows:
+        console.print(_say(lang, "没有找到提交记录。", "No commits found."))
+    else:
+        console.print(table)
+    if file in hist.dirty:
+        console.print(
+            _say(
+                lang,
+                "注意：该文件有未提交的修改，不在上表中。",
+                "Note: the file has uncommitted changes, not shown above.",
+            )
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

@@ -99,15 +99,17 @@ class History:
                 return v.commit
         return None
 
-    def first_kb_complete(self, file: str) -> Commit | None:
+    def first_kb_complete(self, file: str, since: dt.date | None = None) -> Commit | None:
+        """The first commit (on or after ``since``) in which the client's knowledge base was complete."""
         for v in self.versions.get(file, ()):
             f = self.facts.get(v.blob or "")
-            if f is not None and f.kb_complete:
+            if f is not None and f.kb_complete and (since is None or v.commit.date >= since):
                 return v.commit
         return None
 
     def changes(self, file: str) -> list[tuple[Commit, dict[str, str]]]:
-        """Per version of ``file``: section path → "added" | "removed" | "changed" (substance only)."""
+        """Per version of ``file``: section path → "added" | "removed" | "changed" (substance only;
+        a version that only reformatted the file has an empty dict)."""
         out: list[tuple[Commit, dict[str, str]]] = []
         previous: Mapping[str, str] = {}
         for v in self.versions.get(file, ()):
@@ -121,8 +123,7 @@ class History:
                     diff[k] = "added"
                 elif previous[k] != h:
                     diff[k] = "changed"
-            if diff or not out:
-                out.append((v.commit, dict(sorted(diff.items()))))
+            out.append((v.commit, dict(sorted(diff.items()))))
             previous = current
         return out
 
@@ -385,3 +386,16 @@ def read_history(root: Path, use_cache: bool = True) -> History:
     return History(
         None, frozenset(dirty), {k: tuple(v) for k, v in versions.items()}, facts, tuple(commits), len(fresh)
     )
+
+
+def changed_since(root: Path, ref: str) -> set[str]:
+    """KB-relative files changed on this branch since ``ref`` (merge base), plus uncommitted ones."""
+    try:
+        prefix = _git(root, "rev-parse", "--show-prefix").decode().strip()
+        committed = _git(root, "diff", "--name-only", "-z", f"{ref}...HEAD", "--", ".")
+        pending = _git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
+    except _GitError as exc:
+        raise ValueError(str(exc)) from exc
+    files = {p.decode("utf-8", "surrogateescape").removeprefix(prefix) for p in committed.split(b"\0") if p}
+    files |= {e.decode("utf-8", "surrogateescape")[3:].removeprefix(prefix) for e in pending.split(b"\0") if len(e) > 3}
+    return {f for f in files if f == "policy.yml" or f.startswith(("clients/", "engineers/"))}

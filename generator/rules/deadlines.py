@@ -186,7 +186,7 @@ def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             continue
         if not p.judged(a.materials_received_on):
             continue
-        first = h.first_kb_complete(c.where.file)
+        first = h.first_kb_complete(c.where.file, a.materials_received_on)
         if first is not None and first.date > deadline:
             yield make(
                 W,
