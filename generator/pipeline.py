@@ -105,7 +105,7 @@ def _load_kb(root: Path, schemas: SchemaSet, limits: Limits) -> tuple[KB, list[F
             handoffs.setdefault(src.client, []).append(build.handoff(item, data, src.client))
         else:
             policy = build_policy(item, data)
-    texts.update(_attachment_texts(root))
+    texts.update(_other_texts(root, set(texts)))
     for cid, c in clients.items():
         clients[cid] = replace(c, meetings=tuple(meetings.get(cid, ())), handoffs=tuple(handoffs.get(cid, ())))
     kb = KB(
@@ -123,16 +123,25 @@ def _load_kb(root: Path, schemas: SchemaSet, limits: Limits) -> tuple[KB, list[F
 _TEXT_SUFFIXES = (".log", ".txt", ".cfg", ".conf", ".ini", ".md", ".csv", ".json", ".xml", ".yml", ".yaml", ".sh")
 
 
-def _attachment_texts(root: Path, limit: int = 1024 * 1024) -> dict[str, str]:
-    """Text attachments (logs, configuration dumps) under clients/<id>/files/, for the secret scan."""
+def _other_texts(root: Path, known: set[str], limit: int = 1024 * 1024) -> dict[str, str]:
+    """Every other text file under clients/ and engineers/ — attachments, logs, configuration
+    dumps, misnamed YAML — for the secret scan, which must see any file the repository holds."""
     out: dict[str, str] = {}
-    for path in sorted(root.glob("clients/*/files/**/*")):
-        if path.suffix.lower() in _TEXT_SUFFIXES and path.is_file():
+    for top in ("clients", "engineers"):
+        for path in sorted((root / top).rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if rel in known or path.suffix.lower() not in _TEXT_SUFFIXES or any(p.startswith(".") for p in path.parts):
+                continue
             try:
-                if path.stat().st_size <= limit:
-                    out[path.relative_to(root).as_posix()] = path.read_bytes().decode("utf-8", errors="replace")
+                if not path.is_file() or path.stat().st_size > limit:
+                    continue
+                raw = path.read_bytes()
             except OSError:
                 continue
+            try:
+                out[rel] = raw.decode("utf-8")
+            except UnicodeDecodeError:  # Chinese Windows tools still write GBK
+                out[rel] = raw.decode("gb18030", errors="replace")
     return out
 
 

@@ -31,8 +31,9 @@ def served_by(kb: KB) -> dict[str, list[Client]]:
     for c in kb.clients.values():
         if c.status in ACTIVE and c.assignment is not None and c.assignment.engineer:
             out.setdefault(c.assignment.engineer, []).append(c)
+    # A client without an assignment date counts as the newest, so it cannot slip under the limit.
     for clients in out.values():
-        clients.sort(key=lambda c: (c.assignment.since if c.assignment and c.assignment.since else dt.date.min, c.id))
+        clients.sort(key=lambda c: (c.assignment.since if c.assignment and c.assignment.since else dt.date.max, c.id))
     return out
 
 

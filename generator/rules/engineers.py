@@ -91,6 +91,7 @@ def check_tenure(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 "改派满足年限的工程师。",
                 "Assign an engineer with enough years in operations.",
             )
+    effective = p.effective_on
     for eid, clients in served_by(kb).items():
         eng = kb.engineers.get(eid)
         if eng is None or eng.ops_since is None:
@@ -99,7 +100,8 @@ def check_tenure(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             since = c.assignment.since if c.assignment else None
             enough_on = add_years(eng.ops_since, years)
             # Not enough at assignment, enough today (not enough today is the error above).
-            if since is not None and since < enough_on <= today:
+            # (assignments made before the policy took effect are not held to it)
+            if since is not None and since < enough_on <= today and (effective is None or since >= effective):
                 yield make(
                     W,
                     c.where.at("assignment", "since"),
@@ -151,9 +153,10 @@ def check_certs(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             valid = [c for c in certs if _valid(c, today)]
             if len(valid) < need:
                 expired = [c for c in certs if c.expires is not None and c.expires < today]
-                where = expired[-1].where.at("expires") if expired else e.where.at("certifications")
-                detail_zh = f"（{expired[-1].name} 已于 {expired[-1].expires} 过期）" if expired else ""
-                detail_en = f" ({expired[-1].name} expired on {expired[-1].expires})" if expired else ""
+                latest = max(expired, key=lambda c: c.expires or today) if expired else None
+                where = latest.where.at("expires") if latest else e.where.at("certifications")
+                detail_zh = f"（{latest.name} 已于 {latest.expires} 过期）" if latest else ""
+                detail_en = f" ({latest.name} expired on {latest.expires})" if latest else ""
                 yield make(
                     sev,
                     where,
@@ -312,7 +315,7 @@ def check_pool(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     W,
                     c.where.at("assignment", "since"),
                     "eng.pool",
-                    f"指派日期 {since} 早于 {who} 进入资源池的任命日期 {appointed_on}（§4.2 先任命后指派）。",
+                    f"指派日期 {since} 早于{who}进入资源池的任命日期 {appointed_on}（§4.2 先任命后指派）。",
                     f"Assigned on {since}, before {e.id} was appointed to the pool on {appointed_on} (§4.2).",
                     "历史事实无法更改：记录在案，供复审参考。",
                     "A past fact: kept on record for review.",
@@ -336,25 +339,34 @@ def check_load(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     E,
                     c.where.at("assignment", "engineer"),
                     "eng.load",
-                    f"{who} 已服务 {n} 个客户（{names(clients)}），超过 §7.3 的上限 {limit} 个：本客户须提供资源协调方案。",
+                    f"{who}已服务 {n} 个客户（{names(clients)}），超过 §7.3 的上限 {limit} 个：本客户须提供资源协调方案。",
                     f"{eid} serves {n} clients, more than the limit of {limit} (§7.3): this client needs a resource plan.",
                     "在 assignment.load_plan 中写明资源协调方案，或改派其他工程师。",
                     "Write the resource plan under assignment.load_plan, or assign another engineer.",
                 )
         e = kb.engineers.get(eid)
         if e is not None and n >= limit:
+            planned = all(c.assignment and c.assignment.load_plan for c in clients[limit:])
+            tail_zh = (
+                "已达上限，新客户须另派工程师或附资源协调方案（§7.3）。"
+                if n == limit
+                else "，超过上限；超出部分已有资源协调方案（§7.3）。"
+                if planned
+                else "，超过上限（§7.3）。"
+            )
+            tail_en = (
+                ": at the limit (§7.3)."
+                if n == limit
+                else ", beyond the limit with resource plans (§7.3)."
+                if planned
+                else ", beyond the limit (§7.3)."
+            )
             yield make(
                 W,
                 e.where.at("id"),
                 "eng.load",
-                f"{who}的负载 {n}/{limit}（{names(clients)}）"
-                + (
-                    "已达上限，新客户须另派工程师或附资源协调方案（§7.3）。"
-                    if n == limit
-                    else "，超出部分已有资源协调方案（§7.3）。"
-                ),
-                f"{eid}'s load is {n}/{limit}"
-                + (": at the limit (§7.3)." if n == limit else ", beyond it with resource plans (§7.3)."),
+                f"{who}的负载 {n}/{limit}（{names(clients)}）" + tail_zh,
+                f"{eid}'s load is {n}/{limit}" + tail_en,
                 "新申请请优先指派负载较低的工程师。",
                 "Prefer engineers with a lower load for new applications.",
             )
@@ -370,9 +382,9 @@ def check_incidents(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
     limit = p.incident_limit_per_year
     for e in kb.engineers.values():
         by_year: dict[int, list[int]] = {}
-        for i, inc in enumerate(e.incidents):
-            if inc.human_caused and inc.date is not None:
-                by_year.setdefault(inc.date.year, []).append(i)
+        dated = sorted((inc.date, i) for i, inc in enumerate(e.incidents) if inc.human_caused and inc.date is not None)
+        for day, i in dated:  # by date, so the finding sits on the incident that reached the limit
+            by_year.setdefault(day.year, []).append(i)
         for year, idx in sorted(by_year.items()):
             if len(idx) >= limit:
                 yield make(
@@ -417,7 +429,7 @@ def check_leave(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 )
             elif lv.backup == e.id:
                 yield make(
-                    E,
+                    sev,
                     lv.where.at("backup"),
                     "eng.leave",
                     f"{who}的休假 {span} 把自己写成了备份工程师。",
