@@ -49,19 +49,18 @@ def _stream(root: Path, files: list[Path], commits: int, seed: int) -> bytes:
     def data(b: bytes) -> None:
         out.append(f"data {len(b)}\n".encode() + b + b"\n")
 
-    def commit(msg: str, changes: dict[str, bytes], first: bool) -> None:
+    def commit(msg: str, changes: dict[str, bytes]) -> None:
+        # fast-import chains commits on a branch by itself: no "from" needed after the first
         out.append(b"commit refs/heads/main\n")
         out.append(f"committer 基准 <bench@example.com> {int(when.timestamp())} +0800\n".encode())
         data(msg.encode())
-        if not first:
-            out.append(b"from refs/heads/main^0\n")
         for path, content in changes.items():
             out.append(f"M 100644 inline {path}\n".encode())
             data(content)
 
     initial = {p.relative_to(root).as_posix(): p.read_bytes() for p in others}
     initial.update({k: v.encode() for k, v in texts.items()})
-    commit("导入知识库", initial, True)
+    commit("导入知识库", initial)
     paths = sorted(texts)
     for i in range(1, commits):
         when += dt.timedelta(hours=1)
@@ -75,7 +74,7 @@ def _stream(root: Path, files: list[Path], commits: int, seed: int) -> bytes:
             else:
                 texts[path] = texts[path].replace("信息中心总监", f"信息中心总监（第 {i} 次调整）", 1)
             changed[path] = texts[path].encode()
-        commit(f"更新档案 #{i}", changed, False)
+        commit(f"更新档案 #{i}", changed)
     return b"".join(out)
 
 

@@ -263,13 +263,22 @@ def _parse_log(out: bytes, prefix: str) -> tuple[list[Commit], dict[str, list[Ve
     return commits, versions
 
 
+def _facts_batch(items: list[tuple[str, bytes, str]]) -> list[tuple[str, Facts]]:
+    return [(blob, facts_of(raw, rel)) for blob, raw, rel in items]
+
+
+_PARALLEL_FROM = 400  # blobs; below this, starting worker processes costs more than it saves
+
+
 def _read_blobs(root: Path, wanted: dict[str, str]) -> dict[str, Facts]:
-    """Facts of each blob (id → one path it was seen at), read in one ``cat-file --batch``."""
+    """Facts of each blob (id → one path it was seen at), read in one ``cat-file --batch`` and
+    parsed on every core when there are many (a first run over a long history)."""
     if not wanted:
         return {}
     ids = list(wanted)
     out = _git(root, "cat-file", "--batch", stdin=("\n".join(ids) + "\n").encode())
     facts: dict[str, Facts] = {}
+    items: list[tuple[str, bytes, str]] = []
     pos = 0
     for blob in ids:
         end = out.index(b"\n", pos)
@@ -279,8 +288,23 @@ def _read_blobs(root: Path, wanted: dict[str, str]) -> dict[str, Facts]:
             facts[blob] = Facts(parsed=False)
             continue
         size = int(header[2])
-        facts[blob] = facts_of(out[pos : pos + size], wanted[blob])
+        items.append((blob, out[pos : pos + size], wanted[blob]))
         pos += size + 1
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < _PARALLEL_FROM or workers < 2:
+        facts.update(_facts_batch(items))
+        return facts
+    import concurrent.futures
+    import multiprocessing
+
+    chunks = [items[i::workers] for i in range(workers)]
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            for part in pool.map(_facts_batch, chunks):
+                facts.update(part)
+    except (OSError, ValueError, concurrent.futures.process.BrokenProcessPool):
+        facts.update(_facts_batch(items))  # no fork here (or it failed): one core it is
     return facts
 
 

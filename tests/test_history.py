@@ -322,3 +322,15 @@ def test_changed_since_blocks_only_on_touched_files(repo: Path, run_kb) -> None:
     assert pr.returncode == 0, pr.stdout
     assert "eng.leave" in pr.stdout  # still shown, just not blocking
     assert run_kb("check", "--root", str(repo), "--changed-since", "no-such-ref").returncode == 2
+
+
+def test_parallel_parse_matches_serial(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.history as history
+
+    for i in range(3):
+        _add_event(repo, f"{{type: major-activity, occurred_on: 2026-0{i + 4}-01, summary: 活动 {i}}}",
+                   f"2026-0{i + 4}-01T10:00:00+08:00")
+    serial = read_history(repo, use_cache=False)
+    monkeypatch.setattr(history, "_PARALLEL_FROM", 1)
+    parallel = read_history(repo, use_cache=False)
+    assert parallel.facts == serial.facts and len(serial.facts) >= 4
