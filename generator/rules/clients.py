@@ -12,7 +12,7 @@ from ..finding import Finding, Severity
 from ..model import KB, Client
 from ..scoring import kb_sections
 from . import rule
-from .common import ACTIVE, APPLIED_OR_LATER, add_months, make
+from .common import ACTIVE, APPLIED_OR_LATER, add_months, make, pre_existing
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -35,7 +35,8 @@ def _in_transition(kb: KB, c: Client, today: dt.date) -> bool:
         or p.transition_months is None
     ):
         return False
-    return today < add_months(p.effective_on, p.transition_months)
+    # the period's last day is the corresponding day of its last month (as in the deadline rule)
+    return pre_existing(kb, c) and today <= add_months(p.effective_on, p.transition_months)
 
 
 @rule("client.criteria", "§7.1")
@@ -386,21 +387,12 @@ def check_temporary(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             )
 
 
-def _pre_existing(kb: KB, c: Client) -> bool:
-    """A relationship that existed before the policy took effect (准专属服务, §10.1)."""
-    p = kb.policy
-    if p is None or p.effective_on is None or c.assignment is None:
-        return False
-    dates = [c.assignment.since, *(h.start for h in c.assignment.history)]
-    return any(d is not None and d < p.effective_on for d in dates)
-
-
 @rule("transition", "§10")
 def check_transition(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
     """§10.4: every pre-existing (准专属) client is classed A/B/C; a B client lists what it must
     complete; a C client has its plan (extra-paid service or return to standard service)."""
     for c in kb.clients.values():
-        if c.status not in (*ACTIVE, "exited") or not _pre_existing(kb, c):
+        if c.status not in (*ACTIVE, "exited") or not pre_existing(kb, c):
             continue
         t = c.transition
         if t is None or not t.klass:

@@ -45,3 +45,12 @@ def make(
     severity: Severity, where: tuple[str, int, int], rule: str, zh: str, en: str, hint_zh: str = "", hint_en: str = ""
 ) -> Finding:
     return Finding(*where, rule, severity, Msg(zh, en), Msg(hint_zh, hint_en))
+
+
+def pre_existing(kb: KB, c: Client) -> bool:
+    """A relationship that existed before the policy took effect (准专属服务, §10.1)."""
+    p = kb.policy
+    if p is None or p.effective_on is None or c.assignment is None:
+        return False
+    dates = [c.assignment.since, *(h.start for h in c.assignment.history)]
+    return any(d is not None and d < p.effective_on for d in dates)

@@ -20,7 +20,7 @@ from ..policy import Policy
 from ..scoring import kb_completeness
 from ..workdays import CalendarGap, WorkCalendar
 from . import rule
-from .common import ACTIVE, add_months, make
+from .common import ACTIVE, add_months, make, pre_existing
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -378,7 +378,7 @@ def check_transition_deadline(kb: KB, history: Any, today: dt.date) -> Iterator[
     end = add_months(p.effective_on, p.transition_months)
     for c in kb.clients.values():
         t = c.transition
-        if t is None or t.klass != "B" or c.status not in ACTIVE:
+        if t is None or t.klass != "B" or c.status not in ACTIVE or not pre_existing(kb, c):
             continue
         where = c.where.at("transition", "closed_on") if t.closed_on else c.where.at("transition")
         if t.closed_on is None:

@@ -9,7 +9,7 @@ from typing import Any
 from ..finding import Finding, Severity
 from ..model import KB, Client, Handoff
 from . import rule
-from .common import make
+from .common import make, pre_existing
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -59,7 +59,7 @@ def check_workflow(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             continue
         a = c.application
         if a is None:
-            if c.status == "dedicated" and c.transition is not None and c.transition.klass:
+            if c.status == "dedicated" and c.transition is not None and c.transition.klass and pre_existing(kb, c):
                 continue
             yield make(
                 E,
@@ -212,6 +212,16 @@ def _handoff_findings(kb: KB, c: Client, h: Handoff) -> Iterator[Finding]:
             f"The coordinator is {h.coordinator.name}, not the account manager {am} (§6.3).",
             "改为客户经理，或在档案中更新 account_manager。",
             "Name the account manager, or update account_manager.",
+        )
+    if h.opened_on and h.suspended_on and h.suspended_on < h.opened_on:
+        yield make(
+            E,
+            w.at("suspended_on"),
+            "handoff.report",
+            f"挂起日期 {h.suspended_on} 早于协同任务创建日期 {h.opened_on}（§6.4 任务创建后原始工单才挂起）。",
+            f"suspended_on {h.suspended_on} is before opened_on {h.opened_on} (§6.4).",
+            "核对日期。",
+            "Check the dates.",
         )
     if h.opened_on and h.closed_on and h.closed_on < h.opened_on:
         yield make(
