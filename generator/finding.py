@@ -7,6 +7,7 @@ languages. Reporters pick the language; stages never print.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -47,6 +48,7 @@ class Finding:
     severity: Severity
     message: Msg
     hint: Msg = NO_HINT
+    due: dt.date | None = None  # the deadline a finding is about, for dashboards (not in the JSON report)
 
     def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.file, self.line, self.column, self.severity.rank, self.rule)

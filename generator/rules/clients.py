@@ -374,6 +374,7 @@ def check_temporary(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     f"Temporary priority {tp.start}–{tp.until} exceeds {p.temporary_priority_months} months (latest {limit}, §9.3.3).",
                     f"把 until 改为不晚于 {limit}；届时仍未达标的客户回归标准服务。",
                     f"Set until to {limit} at the latest.",
+                    due=limit,
                 )
         if not tp.reason:
             yield make(

@@ -42,9 +42,16 @@ def names(clients: list[Client]) -> str:
 
 
 def make(
-    severity: Severity, where: tuple[str, int, int], rule: str, zh: str, en: str, hint_zh: str = "", hint_en: str = ""
+    severity: Severity,
+    where: tuple[str, int, int],
+    rule: str,
+    zh: str,
+    en: str,
+    hint_zh: str = "",
+    hint_en: str = "",
+    due: dt.date | None = None,
 ) -> Finding:
-    return Finding(*where, rule, severity, Msg(zh, en), Msg(hint_zh, hint_en))
+    return Finding(*where, rule, severity, Msg(zh, en), Msg(hint_zh, hint_en), due)
 
 
 def pre_existing(kb: KB, c: Client) -> bool:

@@ -172,6 +172,7 @@ def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     "client.kb-30d",
                     f"《客户运维知识库》须在 {deadline} 前完成（收到资料后 {days} 个自然日，§7.2.5），还剩 {(deadline - today).days} 天，当前完善度 {kb_completeness(c)}%。",
                     f"The knowledge base is due on {deadline} ({days} days after the materials, §7.2.5): {(deadline - today).days} days left, {kb_completeness(c)}% complete.",
+                    due=deadline,
                 )
             else:
                 yield make(
@@ -182,6 +183,7 @@ def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     f"The knowledge base is {(today - deadline).days} days overdue (due {deadline}, §7.2.5), {kb_completeness(c)}% complete.",
                     "补齐 client.kb 列出的缺失部分。",
                     "Fill in the sections client.kb lists.",
+                    due=deadline,
                 )
             continue
         if not p.judged(a.materials_received_on):
@@ -254,6 +256,7 @@ def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     "sync.cadence",
                     f"{label}尚无同步会议记录（本期还剩 {left} 天，§8.2）。",
                     f"No sync meeting recorded yet for {period[0]:%Y-%m} period ({left} days left, §8.2).",
+                    due=period[1],
                 )
             elif ended and period == ended[-1]:
                 yield make(
@@ -264,6 +267,7 @@ def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     f"No sync meeting record for the period starting {period[0]} (§8.2).",
                     "在 meetings/ 下添加该期会议记录（YYYY-MM-DD.yml）。",
                     "Add the meeting record under meetings/.",
+                    due=period[1],
                 )
             else:
                 yield make(
@@ -357,6 +361,7 @@ def check_policy_review(kb: KB, history: Any, today: dt.date) -> Iterator[Findin
             f"The yearly policy review is {(today - due).days} days overdue (last {p.reviewed_on}, due {due}).",
             "由工程运维部组织评审，核对 policy.yml 的参数后更新 reviewed_on（有修订时同时更新 version）。",
             "Review the policy, check policy.yml and update reviewed_on (and version if it changed).",
+            due=due,
         )
     elif (due - today).days <= 30:
         yield make(
@@ -365,6 +370,7 @@ def check_policy_review(kb: KB, history: Any, today: dt.date) -> Iterator[Findin
             "policy.review",
             f"办法的年度评审将于 {due} 到期（还有 {(due - today).days} 天）。",
             f"The yearly policy review is due on {due} ({(due - today).days} days left).",
+            due=due,
         )
 
 
@@ -391,6 +397,7 @@ def check_transition_deadline(kb: KB, history: Any, today: dt.date) -> Iterator[
                     f"The B-class gaps were not closed by the end of the transition ({end}): special tracking per §10.4.",
                     "补齐 transition.gaps 所列资料后填写 transition.closed_on。",
                     "Close the gaps and set transition.closed_on.",
+                    due=end,
                 )
             else:
                 yield make(
@@ -399,6 +406,7 @@ def check_transition_deadline(kb: KB, history: Any, today: dt.date) -> Iterator[
                     "transition",
                     f"B 类客户须在过渡期结束（{end}）前补齐资料，还剩 {(end - today).days} 天。",
                     f"The B-class gaps must be closed by {end}: {(end - today).days} days left.",
+                    due=end,
                 )
         elif t.closed_on > end:
             yield make(
@@ -426,4 +434,5 @@ def check_temporary_expired(kb: KB, history: Any, today: dt.date) -> Iterator[Fi
                 f"Temporary priority ended on {tp.until} but the client is still temporary-priority (§9.3.3).",
                 "达标的客户按流程申请专属服务（status: applied）；未达标的回归标准服务（删除临时优先级并改 status）。",
                 "Apply for dedicated service if the client now qualifies; otherwise return it to standard service.",
+                due=tp.until,
             )

@@ -179,6 +179,7 @@ def check_certs(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                         f"{e.id}'s {soon.name} expires on {soon.expires} ({days} days left); then §4.1's {name_en} requirement is no longer met.",
                         "安排续证，取得新证后登记到 certifications。",
                         "Plan the renewal and record the new certificate.",
+                        due=soon.expires,
                     )
 
 
