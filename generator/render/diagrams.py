@@ -1,0 +1,625 @@
+"""Pictures drawn at build time with matplotlib — no browser, no internet (DESIGN.md §5).
+
+Pure functions: model in, SVG or PNG bytes out; nothing is written or printed. The same
+input gives byte-identical output on the same machine (fixed layout, ``svg.hashsalt``, no
+dates or software names in the metadata).
+
+Text from the YAML is untrusted: mathtext is off for every text (``$x^2$`` stays literal)
+and the SVG keeps text as escaped XML text (``svg.fonttype: none``), never as markup. SVG
+names a CSS list of Chinese fonts for the browser to resolve; PNG uses the first installed
+CJK font matplotlib knows, and still renders (with boxes for Chinese) when there is none.
+
+matplotlib is imported inside the functions, so importing this module stays cheap. The
+figures use the object API (no pyplot, so no global figure registry); rcParams are set
+only inside ``rc_context`` for the duration of one render (not thread-safe — render from
+one thread at a time).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from ..model import Client, NetLine, Site
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+Fmt = Literal["svg", "png"]
+
+# What the browser should look for, in order (the SVG's CSS font-family).
+CSS_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
+# What PNG rendering may find installed (Debian fonts-noto-cjk, fonts-wqy-*, Windows, macOS …).
+PNG_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Heiti SC",
+    "Sarasa Gothic SC",
+    "Noto Sans CJK JP",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+)
+LATIN_FONT = "DejaVu Sans"  # ships with matplotlib: there is always a font to measure with
+PNG_DPI = 150
+PNG_MAX_PIXELS = 4000  # longest side of a network PNG; the dpi drops for very large networks
+
+RED, AMBER, GREEN, GREY = "#dc2626", "#f59e0b", "#16a34a", "#6b7280"
+TEXT = "#1f2937"
+
+# kind → (label, fill, border); site kinds of schemas/client.schema.json
+KINDS: Mapping[str, tuple[str, str, str]] = {
+    "core": ("核心", "#dbe8f7", "#1f5fa8"),
+    "idc": ("IDC", "#ebe2f8", "#6a3fb5"),
+    "hub": ("HUB", "#dcf2e3", "#2e7d46"),
+    "branch": ("分支", "#fff1d6", "#b7791f"),
+    "cloud": ("云", "#dcf3f7", "#177e96"),
+}
+OTHER_KIND = ("站点", "#eeeeee", GREY)
+# rows from top to bottom: cloud, then core and IDC, then HUBs, then branches (and unknown kinds)
+TIER = {"cloud": 0, "core": 1, "idc": 1, "hub": 2}
+BRANCH_TIER = 3
+# carrier colours of the edges; anything else is grey ("其他运营商")
+CARRIERS = (
+    ("中国电信", "#2563eb", ("电信", "telecom")),
+    ("中国联通", "#dc2626", ("联通", "unicom")),
+    ("中国移动", "#059669", ("移动", "mobile")),
+)
+# line types drawn dashed: over the internet rather than a private circuit
+OVERLAY_WORDS = ("互联网", "internet", "宽带", "sd-wan", "vpn", "隧道", "4g", "5g", "lte", "broadband")
+
+# sizes in points; the network diagram works in inches (1 data unit = 1 inch)
+NAME_PT, SUB_PT, APP_PT, EDGE_PT, TITLE_PT = 10.5, 8.0, 7.5, 7.5, 13.0
+PAD, SEP, ROW_GAP, COL_GAP, MARGIN = 0.1, 0.08, 0.95, 0.8, 0.35
+MAX_COLS, MAX_APPS = 6, 6
+CARD_MIN_W, CARD_MAX_W = 1.5, 3.4
+
+
+# ---------------------------------------------------------------- shared plumbing
+
+
+def _em(text: str) -> float:
+    """Estimated width in em: layout must not depend on which fonts are installed."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
+
+
+def _width(text: str, pt: float) -> float:
+    return _em(text) * pt / 72
+
+
+def _line_h(pt: float) -> float:
+    return pt * 1.35 / 72
+
+
+def _fit(text: str, pt: float, room: float) -> str:
+    """``text``, cut with an ellipsis when wider than ``room`` inches."""
+    if _width(text, pt) <= room:
+        return text
+    while text and _width(text + "…", pt) > room:
+        text = text[:-1]
+    return text + "…"
+
+
+def _png_font() -> str | None:
+    """The first installed CJK font of :data:`PNG_FONTS`, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in PNG_FONTS if name in installed), None)
+
+
+@contextmanager
+def _style(fmt: Fmt) -> Iterator[None]:
+    """matplotlib's defaults (not the user's matplotlibrc) plus ours, for one render."""
+    import matplotlib as mpl
+
+    if fmt == "png":
+        found = _png_font()
+        fonts = [found, LATIN_FONT] if found else [LATIN_FONT]
+    else:
+        fonts = [*CSS_FONTS, LATIN_FONT]
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        mpl.rcParams.update(
+            {
+                "svg.fonttype": "none",  # text stays text: selectable, searchable, escaped
+                "svg.hashsalt": "kb-diagrams",  # stable clip-path ids
+                "text.parse_math": False,  # "$x^2$" in a name is not mathtext
+                "text.usetex": False,
+                "font.family": ["sans-serif"],
+                "font.sans-serif": fonts,
+                "axes.unicode_minus": False,
+            }
+        )
+        yield
+
+
+def _new_figure(width: float, height: float, *, constrained: bool = False) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained" if constrained else None)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, fmt: Fmt, dpi: float) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "svg":
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, facecolor="white")
+    else:
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
+    return buf.getvalue()
+
+
+def _render(fmt: Fmt, draw: Callable[[], Figure], dpi: Callable[[Figure], float] | None = None) -> bytes:
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"unknown picture format {fmt!r}")
+    with _style(fmt), warnings.catch_warnings():
+        # without a CJK font matplotlib warns once per missing glyph (when measuring text for
+        # either format); boxes in the PNG are the documented fallback, so not a failure
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        fig = draw()
+        try:
+            return _save(fig, fmt, dpi(fig) if dpi else PNG_DPI)
+        finally:
+            fig.clear()
+
+
+# ---------------------------------------------------------------- network diagram
+
+
+def bandwidth_label(mbps: float | None) -> str:
+    """``1000`` → ``1G``, ``500`` → ``500M``, ``1500`` → ``1.5G``, ``0.5`` → ``500K``."""
+    if mbps is None or mbps <= 0:
+        return ""
+    if mbps >= 1000:
+        return f"{mbps / 1000:g}G"
+    if mbps >= 1:
+        return f"{mbps:g}M"
+    return f"{mbps * 1000:g}K"
+
+
+def line_label(line: NetLine) -> str:
+    """The edge label: carrier, type and bandwidth, e.g. ``中国电信 MPLS 1G``."""
+    return " ".join(p for p in (line.carrier, line.type, bandwidth_label(line.bandwidth_mbps)) if p)
+
+
+def kind_label(kind: str | None) -> str:
+    """核心 / HUB / IDC / 分支 / 云 (站点 for anything else)."""
+    return KINDS.get(kind or "", OTHER_KIND)[0]
+
+
+def _carrier(line: NetLine) -> tuple[str, str]:
+    text = (line.carrier or "").lower()
+    for name, colour, words in CARRIERS:
+        if any(w in text for w in words):
+            return name, colour
+    return "其他运营商", GREY
+
+
+def _overlay(line: NetLine) -> bool:
+    text = (line.type or "").lower()
+    return any(w in text for w in OVERLAY_WORDS)
+
+
+@dataclass
+class _Card:
+    site: Site
+    texts: list[tuple[str, float, str, str]]  # (text, points, colour, weight)
+    width: float = 0.0
+    height: float = 0.0
+    x: float = 0.0  # centre
+    top: float = 0.0
+
+    @property
+    def y(self) -> float:
+        return self.top - self.height / 2
+
+    @property
+    def rect(self) -> tuple[float, float, float, float]:
+        return (self.x - self.width / 2, self.top - self.height, self.x + self.width / 2, self.top)
+
+
+def _card(site: Site, apps: list[str]) -> _Card:
+    label, _fill, border = KINDS.get(site.kind or "", OTHER_KIND)
+    sub = f"{label} · {site.city}" if site.city else label
+    texts = [(site.name or site.id, NAME_PT, TEXT, "bold"), (sub, SUB_PT, border, "normal")]
+    shown = apps if len(apps) <= MAX_APPS else [*apps[: MAX_APPS - 1], f"… 另有 {len(apps) - MAX_APPS + 1} 项业务"]
+    texts += [(a, APP_PT, "#374151", "normal") for a in shown]
+    return _Card(site, texts)
+
+
+def _rect_hit(rect: tuple[float, float, float, float], x: float, y: float, grow: float = 0.0) -> bool:
+    return rect[0] - grow <= x <= rect[2] + grow and rect[1] - grow <= y <= rect[3] + grow
+
+
+def _overlap(r: tuple[float, float, float, float], s: tuple[float, float, float, float]) -> float:
+    w = min(r[2], s[2]) - max(r[0], s[0])
+    h = min(r[3], s[3]) - max(r[1], s[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _bezier(a: tuple[float, float], c: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:
+    u = 1 - t
+    return (u * u * a[0] + 2 * u * t * c[0] + t * t * b[0], u * u * a[1] + 2 * u * t * c[1] + t * t * b[1])
+
+
+def _control(a: tuple[float, float], b: tuple[float, float], rad: float) -> tuple[float, float]:
+    """Control point of a quadratic curve bulging ``rad`` × the distance to the left of a→b."""
+    return ((a[0] + b[0]) / 2 - rad * (b[1] - a[1]), (a[1] + b[1]) / 2 + rad * (b[0] - a[0]))
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return sum(xs) / len(xs) if xs else math.inf
+
+
+def _spread(want: Sequence[float], gap: float) -> list[float]:
+    """Positions as close to ``want`` (sorted; inf = anywhere) as keeping ``gap`` apart allows."""
+    if not want:
+        return []
+    if all(math.isinf(w) for w in want):
+        return [(i - (len(want) - 1) / 2) * gap for i in range(len(want))]
+    xs: list[float] = []
+    for w in want:
+        if xs and (math.isinf(w) or w < xs[-1] + gap):
+            xs.append(xs[-1] + gap)
+        else:
+            xs.append(w if not math.isinf(w) else 0.0)
+    fixed = [(x, w) for x, w in zip(xs, want, strict=True) if not math.isinf(w)]
+    shift = sum(w - x for x, w in fixed) / len(fixed)
+    return [x + shift for x in xs]
+
+
+def _place(client: Client) -> tuple[dict[str, _Card], list[tuple[NetLine, str, str]], int]:
+    """Cards with positions (x centred on 0, y from 0 downwards), drawable lines, skipped count."""
+    sites: dict[str, Site] = {}
+    for s in client.sites:
+        sites.setdefault(s.id, s)
+    apps: dict[str, list[str]] = {sid: [] for sid in sites}
+    for app in client.applications:
+        if app.site in apps:
+            ports = ", ".join(str(p) for p in app.ports)
+            apps[app.site].append(f"{app.name} · {ports}" if ports else app.name)
+    edges = [(ln, ln.a, ln.b) for ln in client.lines if ln.a in sites and ln.b in sites and ln.a != ln.b]
+    skipped = len(client.lines) - len(edges)
+    cards = {sid: _card(s, apps[sid]) for sid, s in sites.items()}
+    width = min(
+        CARD_MAX_W,
+        max(CARD_MIN_W, *(max(_width(t, pt) for t, pt, _c, _w in c.texts) + 2 * PAD for c in cards.values())),
+    )
+    for c in cards.values():
+        c.width = width
+        c.texts = [(_fit(t, pt, width - 2 * PAD), pt, col, w) for t, pt, col, w in c.texts]
+        c.height = 2 * PAD + sum(_line_h(pt) for _t, pt, _c, _w in c.texts) + (SEP if len(c.texts) > 2 else 0)
+    neighbours: dict[str, list[str]] = {sid: [] for sid in sites}
+    for _ln, a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    same_row = [
+        _width(line_label(ln), EDGE_PT)
+        for ln, a, b in edges
+        if TIER.get(sites[a].kind or "", BRANCH_TIER) == TIER.get(sites[b].kind or "", BRANCH_TIER)
+    ]
+    slot = width + min(2.0, max(COL_GAP, max(same_row, default=0) + 0.3))
+
+    tiers: list[list[str]] = [[] for _ in range(BRANCH_TIER + 1)]
+    for sid, s in sites.items():
+        tiers[TIER.get(s.kind or "", BRANCH_TIER)].append(sid)
+    tiers[1].sort(key=lambda sid: sites[sid].kind != "core")  # stable: core first, then IDC
+    placed: dict[str, float] = {}
+    rows: dict[int, list[list[str]]] = {}
+    for tier in (1, 0, 2, 3):  # the centre first; the others go under or over their neighbours
+        ids = tiers[tier]
+        k = max(1, math.ceil(len(ids) / MAX_COLS))
+        want = {sid: _mean([placed[n] for n in neighbours[sid] if n in placed]) for sid in ids}
+        ids = sorted(ids, key=lambda sid: want[sid])  # stable: ties keep the file's order
+        # wrapped rows interleave and stagger, so the order left to right is kept and edges
+        # to the lower rows pass between the cards of the upper ones
+        for sid, x in zip(ids, _spread([want[sid] for sid in ids], slot / k), strict=True):
+            cards[sid].x = placed[sid] = x
+        rows[tier] = [ids[j::k] for j in range(k)] if ids else []
+    top = 0.0
+    for tier in range(BRANCH_TIER + 1):
+        for row in rows.get(tier, []):
+            for sid in row:
+                cards[sid].top = top
+            top -= max(cards[sid].height for sid in row) + ROW_GAP
+    return cards, edges, skipped
+
+
+def _draw_network(client: Client) -> Figure:
+    from matplotlib.patches import FancyBboxPatch, PathPatch
+    from matplotlib.path import Path
+
+    cards, edges, skipped = _place(client)
+    rects = {sid: c.rect for sid, c in cards.items()}
+    # parallel lines between the same two sites fan out; a line that would cross another
+    # site's card bends around it
+    pairs: dict[tuple[str, str], int] = {}
+    for _ln, a, b in edges:
+        pairs[(min(a, b), max(a, b))] = pairs.get((min(a, b), max(a, b)), 0) + 1
+    seen: dict[tuple[str, str], int] = {}
+    curves: list[tuple[NetLine, tuple[float, float], tuple[float, float], tuple[float, float]]] = []
+    for ln, a, b in edges:
+        key = (min(a, b), max(a, b))
+        n, i = pairs[key], seen.get(key, 0)
+        seen[key] = i + 1
+        pa, pb = (cards[key[0]].x, cards[key[0]].y), (cards[key[1]].x, cards[key[1]].y)
+        base = (i - (n - 1) / 2) * 0.22
+        others = [r for sid, r in rects.items() if sid not in key]
+        best: tuple[int, tuple[float, float]] | None = None
+        for rad in (base, base + 0.2, base - 0.2, base + 0.4, base - 0.4, base + 0.6, base - 0.6):
+            c = _control(pa, pb, rad)
+            pts = [_bezier(pa, c, pb, t / 20) for t in range(1, 20)]
+            hits = sum(1 for x, y in pts for r in others if _rect_hit(r, x, y, 0.06))
+            if best is None or hits < best[0]:
+                best = (hits, c)
+            if hits == 0:
+                break
+        assert best is not None
+        curves.append((ln, pa, best[1], pb))
+
+    labels: list[tuple[str, float, float, str]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for ln, pa, c, pb in curves:
+        text = line_label(ln)
+        if not text:
+            continue
+        w, h = _width(text, EDGE_PT) + 0.12, _line_h(EDGE_PT) + 0.06
+        choice: tuple[float, tuple[float, float, float, float]] | None = None
+        for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8):
+            x, y = _bezier(pa, c, pb, t)
+            box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+            cost = sum(_overlap(box, r) for r in [*rects.values(), *boxes])
+            if choice is None or cost < choice[0]:
+                choice = (cost, box)
+            if cost == 0:
+                break
+        assert choice is not None
+        boxes.append(choice[1])
+        labels.append((text, (choice[1][0] + choice[1][2]) / 2, (choice[1][1] + choice[1][3]) / 2, _carrier(ln)[1]))
+
+    # bounds of everything drawn, then the title band above and the legend band below
+    xs = [v for r in [*rects.values(), *boxes] for v in (r[0], r[2])]
+    ys = [v for r in [*rects.values(), *boxes] for v in (r[1], r[3])]
+    for _ln, pa, c, pb in curves:
+        for t in range(11):
+            x, y = _bezier(pa, c, pb, t / 10)
+            xs.append(x)
+            ys.append(y)
+    legend = _legend_entries(cards, [ln for ln, *_ in curves])
+    title = f"{client.name or client.id} · 网络拓扑"
+    width = max(max(xs) - min(xs) + 2 * MARGIN, _width(title, TITLE_PT) + 2 * MARGIN, 6.0)
+    x0 = (min(xs) + max(xs)) / 2 - width / 2
+    slots = _legend_slots(legend, width - 2 * MARGIN)
+    legend_h = 0.3 * (max(row for _x, row in slots) + 1) + 0.2
+    title_h = 0.75
+    y0, y1 = min(ys) - MARGIN - legend_h, max(ys) + MARGIN + title_h
+    fig = _new_figure(width, y1 - y0)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(x0, x0 + width)
+    ax.set_ylim(y0, y1)
+
+    for ln, pa, c, pb in curves:
+        lw = min(3.5, max(1.0, 1.2 + 0.6 * math.log10(max(ln.bandwidth_mbps or 1.0, 1.0))))
+        path = Path([pa, c, pb], [Path.MOVETO, Path.CURVE3, Path.CURVE3])
+        ax.add_patch(
+            PathPatch(
+                path,
+                fill=False,
+                ec=_carrier(ln)[1],
+                lw=lw,
+                ls=(0, (4, 2.5)) if _overlay(ln) else "-",
+                zorder=1,
+                capstyle="round",
+            )
+        )
+    for c_ in cards.values():
+        _label, fill, border = KINDS.get(c_.site.kind or "", OTHER_KIND)
+        r = c_.rect
+        ax.add_patch(
+            FancyBboxPatch(
+                (r[0], r[1]),
+                r[2] - r[0],
+                r[3] - r[1],
+                boxstyle="round,pad=0,rounding_size=0.08",
+                fc=fill,
+                ec=border,
+                lw=1.3,
+                zorder=3,
+            )
+        )
+        y = r[3] - PAD
+        for i, (text, pt, colour, weight) in enumerate(c_.texts):
+            if i == 2:  # the applications, under a rule
+                y -= SEP / 2
+                ax.plot([r[0] + PAD, r[2] - PAD], [y, y], color=border, lw=0.6, alpha=0.6, zorder=4)
+                y -= SEP / 2
+            ax.text(
+                r[0] + PAD if i >= 2 else c_.x,
+                y,
+                text,
+                fontsize=pt,
+                color=colour,
+                fontweight=weight,
+                ha="left" if i >= 2 else "center",
+                va="top",
+                zorder=5,
+                parse_math=False,
+            )
+            y -= _line_h(pt)
+    for text, x, y, colour in labels:
+        ax.text(
+            x,
+            y,
+            text,
+            fontsize=EDGE_PT,
+            color=TEXT,
+            ha="center",
+            va="center",
+            zorder=6,
+            parse_math=False,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "lw": 0.6},
+        )
+
+    counts = f"{len(cards)} 个站点 · {len(curves)} 条线路 · {len(client.applications)} 项重要业务"
+    if skipped:
+        counts += f"（另有 {skipped} 条线路的站点不存在，未画出）"
+    ax.text(x0 + MARGIN, y1 - 0.22, title, fontsize=TITLE_PT, fontweight="bold", color=TEXT, va="top", parse_math=False)
+    ax.text(x0 + MARGIN, y1 - 0.52, counts, fontsize=SUB_PT, color=GREY, va="top", parse_math=False)
+    _draw_legend(ax, legend, slots, x0 + MARGIN, y0 + legend_h - 0.2)
+    return fig
+
+
+def _legend_entries(cards: Mapping[str, _Card], lines: Sequence[NetLine]) -> list[tuple[str, str, str, str]]:
+    """(kind of mark, label, colour, fill or line style) for what the picture shows."""
+    present = {c.site.kind if c.site.kind in KINDS else "" for c in cards.values()}
+    out = [("box", label, border, fill) for kind, (label, fill, border) in KINDS.items() if kind in present]
+    if "" in present:
+        out.append(("box", OTHER_KIND[0], OTHER_KIND[2], OTHER_KIND[1]))
+    carriers = {_carrier(ln) for ln in lines}
+    out += [
+        ("line", name, colour, "-")
+        for name, colour in [*((n, c) for n, c, _w in CARRIERS), ("其他运营商", GREY)]
+        if (name, colour) in carriers
+    ]
+    styles = {_overlay(ln) for ln in lines}
+    if False in styles:
+        out.append(("line", "专线 / MPLS", TEXT, "-"))
+    if True in styles:
+        out.append(("line", "互联网 / SD-WAN", TEXT, "--"))
+    return out
+
+
+def _legend_slots(entries: Sequence[tuple[str, str, str, str]], room: float) -> list[tuple[float, int]]:
+    """(x offset, row) of each legend entry, packed left to right and wrapped at ``room``."""
+    slots: list[tuple[float, int]] = []
+    x, row = 0.0, 0
+    for _mark, label, _colour, _extra in entries:
+        w = 0.4 + _width(label, SUB_PT) + 0.35
+        if x and x + w > room:
+            x, row = 0.0, row + 1
+        slots.append((x, row))
+        x += w
+    return slots
+
+
+def _draw_legend(
+    ax: Axes, entries: Sequence[tuple[str, str, str, str]], slots: Sequence[tuple[float, int]], x0: float, y: float
+) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    for (mark, label, colour, extra), (dx, row) in zip(entries, slots, strict=True):
+        x, yy = x0 + dx, y - row * 0.3
+        if mark == "box":
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x, yy - 0.07), 0.3, 0.14, boxstyle="round,pad=0,rounding_size=0.04", fc=extra, ec=colour, lw=1.0
+                )
+            )
+        else:
+            ax.plot([x, x + 0.3], [yy, yy], color=colour, lw=2.0, ls=extra)
+        ax.text(x + 0.4, yy, label, fontsize=SUB_PT, color=TEXT, va="center", parse_math=False)
+
+
+def network_diagram(client: Client, fmt: Fmt = "svg") -> bytes | None:
+    """The client's network: sites as cards by kind (cloud, core/IDC, HUB, branch from top to
+    bottom), lines as edges labelled carrier/type/bandwidth, important applications under
+    their site, and a legend. None when the client has no sites; lines to unknown sites are
+    left out (the ``ref`` rule reports them)."""
+    if not client.sites:
+        return None
+
+    def dpi(fig: Figure) -> float:
+        w, h = fig.get_size_inches()
+        return min(PNG_DPI, PNG_MAX_PIXELS / float(max(w, h)))
+
+    return _render(fmt, lambda: _draw_network(client), dpi)
+
+
+# ---------------------------------------------------------------- bar charts
+
+
+def _bars(
+    rows: Sequence[tuple[str, int]], colours: Sequence[str], xlabel: str, suffix: str = ""
+) -> tuple[Figure, Axes]:
+    longest = max((_width(name, 9) for name, _v in rows), default=1.0)
+    fig = _new_figure(max(6.0, min(longest, 3.5) + 4.5), 1.0 + 0.36 * max(len(rows), 1), constrained=True)
+    ax = fig.add_subplot()
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if not rows:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "暂无数据", transform=ax.transAxes, ha="center", va="center", color=GREY, parse_math=False)
+        return fig, ax
+    names = [_fit(name, 9, 3.5) for name, _v in rows]
+    values = [v for _n, v in rows]
+    ax.barh(range(len(rows)), values, color=colours, height=0.62, zorder=2)
+    ax.set_yticks(range(len(rows)), labels=names, fontsize=9)
+    for label in ax.get_yticklabels():
+        label.set_parse_math(False)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel, fontsize=9, color=TEXT)
+    ax.tick_params(axis="x", labelsize=8, colors=GREY)
+    ax.grid(axis="x", color="#e5e7eb", zorder=0)
+    for i, v in enumerate(values):
+        ax.text(max(v, 0), i, f" {v}{suffix}", va="center", fontsize=8, color=TEXT, parse_math=False)
+    return fig, ax
+
+
+def _level(red_if: bool, amber_if: bool) -> str:
+    return RED if red_if else AMBER if amber_if else GREEN
+
+
+def load_chart(rows: Sequence[tuple[str, int]], limit: int | None, fmt: Fmt = "svg") -> bytes:
+    """Clients per engineer (display name, count) as horizontal bars, a dashed line at the
+    load limit (§7.3): over the limit red, at it amber, under it green."""
+
+    def draw() -> Figure:
+        from matplotlib.ticker import MaxNLocator
+
+        colours = [GREEN if limit is None else _level(v > limit, v == limit) for _n, v in rows]
+        fig, ax = _bars(rows, colours, "在服务客户数")
+        if rows:
+            top = max(max(v for _n, v in rows), limit or 0)
+            ax.set_xlim(0, top + 1)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if limit is not None:
+                ax.axvline(limit, color=GREY, ls="--", lw=1.2, zorder=3)
+                ax.text(
+                    limit, -0.7, f"上限 {limit}", ha="center", va="bottom", fontsize=8, color=GREY, parse_math=False
+                )
+        return fig
+
+    return _render(fmt, draw)
+
+
+def completeness_chart(rows: Sequence[tuple[str, int]], fmt: Fmt = "svg") -> bytes:
+    """Knowledge-base completeness (§5.2) per client (name, percent) as horizontal bars on a
+    0–100 axis: under 50 red, under 100 amber, 100 green."""
+
+    def draw() -> Figure:
+        colours = [_level(v < 50, v < 100) for _n, v in rows]
+        clipped = [(n, max(0, min(100, v))) for n, v in rows]
+        fig, ax = _bars(clipped, colours, "知识库完整度（%）", "%")
+        if rows:
+            ax.set_xlim(0, 112)  # room for "100%" after the longest bar
+            ax.set_xticks([0, 25, 50, 75, 100])
+        return fig
+
+    return _render(fmt, draw)
