@@ -228,6 +228,16 @@ def build_cmd(strict: bool, lang: Lang, root: str | None, today: str | None) -> 
             err=True,
         )
         sys.exit(EXIT_FINDINGS)
+    if not (kb_root / "mkdocs.yml").is_file():
+        click.echo(
+            _say(
+                lang,
+                "kb：这个知识库没有 mkdocs.yml，只做了检查，没有生成站点（从本仓库复制 mkdocs.yml 和 site/ 即可发布）。",
+                "kb: this KB has no mkdocs.yml: checked only, no site built (copy mkdocs.yml and site/ from this repository).",
+            ),
+            err=True,
+        )
+        sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
     pages = generate(kb_root, outcome, day)
     try:
         out = mkdocs_build(kb_root)

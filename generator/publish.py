@@ -31,6 +31,7 @@ def generate(root: Path, outcome: Outcome, today: dt.date) -> int:
     plan = copy_plan(root, outcome.kb)
     pages = build_pages(SiteInput(outcome.kb, outcome.findings, outcome.history, today), plan)
     target = root / GENERATED
+    target.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=".generated-", dir=target.parent))
     try:
         for rel, content in pages.items():
@@ -61,6 +62,15 @@ def _swap(fresh: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _mkdocs_error(output: str) -> str:
+    """MkDocs' own error lines and the final exception message, without its traceback or jieba's chatter."""
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(("ERROR", "Error", "Aborted"))]
+    if any(ln.startswith("Traceback") for ln in lines):
+        errors.append(lines[-1])
+    return "\n".join(dict.fromkeys(errors)) or (lines[-1] if lines else "mkdocs build failed")
+
+
 def mkdocs_build(root: Path, out_dir: str = "public") -> Path:
     """``mkdocs build`` into a new folder, then swap it in for ``out_dir``."""
     config = root / "mkdocs.yml"
@@ -78,7 +88,7 @@ def mkdocs_build(root: Path, out_dir: str = "public") -> Path:
             env=env,
         )
         if proc.returncode != 0:
-            raise BuildFailed((proc.stderr or proc.stdout).strip())
+            raise BuildFailed(_mkdocs_error(proc.stderr or proc.stdout))
         _swap(fresh, target)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)

@@ -55,6 +55,7 @@ PNG_FONTS = (
 )
 LATIN_FONT = "DejaVu Sans"  # ships with matplotlib: there is always a font to measure with
 PNG_DPI = 150
+DRAWING_VERSION = 1  # bump when the drawing changes, so pictures cached by network_key are redrawn
 PNG_MAX_PIXELS = 4000  # longest side of a network PNG; the dpi drops for very large networks
 
 RED, AMBER, GREEN, GREY = "#dc2626", "#f59e0b", "#16a34a", "#6b7280"
@@ -196,11 +197,6 @@ def bandwidth_label(mbps: float | None) -> str:
 def line_label(line: NetLine) -> str:
     """The edge label: carrier, type and bandwidth, e.g. ``中国电信 MPLS 1G``."""
     return " ".join(p for p in (line.carrier, line.type, bandwidth_label(line.bandwidth_mbps)) if p)
-
-
-def kind_label(kind: str | None) -> str:
-    """核心 / HUB / IDC / 分支 / 云 (站点 for anything else)."""
-    return KINDS.get(kind or "", OTHER_KIND)[0]
 
 
 def _carrier(line: NetLine) -> tuple[str, str]:
@@ -414,11 +410,13 @@ def _draw_network(client: Client) -> Figure:
     ax.set_axis_off()
     ax.set_xlim(x0, x0 + width)
     ax.set_ylim(y0, y1)
+    # add_artist, not add_patch: the limits are set, and updating them from each curve
+    # costs a fifth of the render
 
     for ln, pa, c, pb in curves:
         lw = min(3.5, max(1.0, 1.2 + 0.6 * math.log10(max(ln.bandwidth_mbps or 1.0, 1.0))))
         path = Path([pa, c, pb], [Path.MOVETO, Path.CURVE3, Path.CURVE3])
-        ax.add_patch(
+        ax.add_artist(
             PathPatch(
                 path,
                 fill=False,
@@ -432,7 +430,7 @@ def _draw_network(client: Client) -> Figure:
     for c_ in cards.values():
         _label, fill, border = KINDS.get(c_.site.kind or "", OTHER_KIND)
         r = c_.rect
-        ax.add_patch(
+        ax.add_artist(
             FancyBboxPatch(
                 (r[0], r[1]),
                 r[2] - r[0],
@@ -527,7 +525,7 @@ def _draw_legend(
     for (mark, label, colour, extra), (dx, row) in zip(entries, slots, strict=True):
         x, yy = x0 + dx, y - row * 0.3
         if mark == "box":
-            ax.add_patch(
+            ax.add_artist(
                 FancyBboxPatch(
                     (x, yy - 0.07), 0.3, 0.14, boxstyle="round,pad=0,rounding_size=0.04", fc=extra, ec=colour, lw=1.0
                 )
@@ -550,6 +548,28 @@ def network_diagram(client: Client, fmt: Fmt = "svg") -> bytes | None:
         return min(PNG_DPI, PNG_MAX_PIXELS / float(max(w, h)))
 
     return _render(fmt, lambda: _draw_network(client), dpi)
+
+
+def network_key(client: Client, fmt: Fmt = "svg") -> str:
+    """A digest of everything :func:`network_diagram` depends on — the client's name, sites,
+    lines and applications, this module's drawing version, matplotlib's version and the font
+    it measures with — so a build can keep pictures between runs: same key, same bytes."""
+    import hashlib
+    import json
+    from importlib.metadata import version
+
+    facts = [
+        DRAWING_VERSION,
+        fmt,
+        version("matplotlib"),
+        _png_font(),
+        client.id,
+        client.name,
+        [(s.id, s.name, s.kind, s.city) for s in client.sites],
+        [(ln.id, ln.a, ln.b, ln.carrier, ln.type, ln.bandwidth_mbps) for ln in client.lines],
+        [(a.name, a.site, list(a.ports)) for a in client.applications],
+    ]
+    return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- bar charts

@@ -41,11 +41,12 @@ def block(value: Any) -> str:
     return "\n\n".join(text(p) for p in paragraphs)
 
 
-def finalize(value: Any) -> Any:
-    """Jinja's ``finalize``: escape every printed value unless it is deliberate markup."""
+def finalize(value: Any) -> Markup:
+    """Jinja's ``finalize``: escape every printed value unless it is deliberate markup. The
+    environment also autoescapes, so macro output stays markup and nothing is escaped twice."""
     if isinstance(value, Markup):
         return value
-    return text(value)
+    return Markup(text(value))
 
 
 def link(label: Any, href: str) -> Markup:

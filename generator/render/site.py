@@ -67,7 +67,7 @@ def _env() -> Environment:
         finalize=finalize,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=True,
     )
     env.globals.update(M=Markup, B=lambda v: Markup(block(v)))
     return env

@@ -1,0 +1,286 @@
+"""The published site: a real `kb build` (MkDocs Material) opened in headless Chromium.
+
+Chromium is Debian's /usr/bin/chromium driven by Playwright (never a downloaded browser);
+every request that is not to the local test server is refused and recorded, so a page
+that needs the internet fails here. `.ci/run` installs chromium and fonts-noto-cjk.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import socketserver
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, commit_all, copy_base, git
+
+CHROMIUM = Path("/usr/bin/chromium")
+HOSTILE = [
+    "<script>window.__xss=1</script>",
+    '<img src=x onerror="window.__xss=2">',
+    "[点我](javascript:window.__xss=3)",
+    'x{ onclick="window.__xss=4" }',
+    "# 假标题",
+    "a | b | c",
+    "{{ 7*7 }}",
+    '<a href="http://evil.example/">外链</a>',
+    "![图](http://evil.example/x.png)",
+    "<https://evil.example>",
+    "**粗体** _斜体_ `代码`",
+    "$x^2$ &amp; &lt;",
+]
+
+
+def _site_files(kb: Path) -> None:
+    shutil.copy(REPO / "mkdocs.yml", kb / "mkdocs.yml")
+    shutil.copytree(REPO / "site", kb / "site", ignore=shutil.ignore_patterns("generated"))
+
+
+def _build(run_kb, kb: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return run_kb("build", "--root", str(kb), "--today", "2026-11-24", *extra)
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example KB of this repository, in its own git repository, built once."""
+    import subprocess
+    import sys
+
+    kb = tmp_path_factory.mktemp("example")
+    for name in ("clients", "engineers", "policy.yml", "schemas"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, kb / name)
+    _site_files(kb)
+    git(kb, "init", "-q", "-b", "main")
+    commit_all(kb, "导入知识库", "2026-11-24T10:00:00+08:00")
+    r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24"],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return kb / "public"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dossier full of hostile strings in its name, free text, tables and lists."""
+    import json
+    import subprocess
+    import sys
+
+    kb = copy_base(tmp_path_factory.mktemp("hostile"))
+    _site_files(kb)
+    dossier = kb / "clients" / "acme" / "client.yml"
+    text = dossier.read_text(encoding="utf-8")
+    text = text.replace("name: 艾克美物流", 'name: "艾克美<script>window.__xss=9</script>物流"')
+    text = text.replace("  special_notes: 每月第一个周六 22:00 为变更窗口",
+                        "  special_notes: |\n" + "".join(f"    {h}\n" for h in HOSTILE))
+    text = text.replace("  network_model: 总部与 IDC 为核心，HUB 汇聚区域仓库",
+                        "  network_model: " + json.dumps(" / ".join(HOSTILE), ensure_ascii=False))
+    text = text.replace("{name: 李强, level: technical, title: 网络主管",
+                        "{name: " + json.dumps(HOSTILE[5], ensure_ascii=False) + ", level: technical, title: "
+                        + json.dumps(HOSTILE[1], ensure_ascii=False))
+    text = text.replace("  - {id: hq, name: 上海总部, kind: core, city: 上海}",
+                        "  - {id: hq, name: " + json.dumps(HOSTILE[0], ensure_ascii=False) + ", kind: core, city: 上海}")
+    dossier.write_text(text, encoding="utf-8")
+    git(kb, "init", "-q", "-b", "main")
+    commit_all(kb, "<script>alert(1)</script> 提交说明", "2026-11-13T10:00:00+08:00")
+    r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24"],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return kb / "public"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def serve() -> Iterator[functools.partial[str]]:
+    servers: list[socketserver.TCPServer] = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_Quiet, directory=str(folder))
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield functools.partial(start)
+    for s in servers:
+        s.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium; .ci/run does this)")
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+class Visit:
+    """One page load: console errors, dialogs, and every request that tried to leave localhost."""
+
+    def __init__(self, browser: object, base: str, path: str) -> None:
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.foreign: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+        def route(r: object) -> None:
+            url = r.request.url  # type: ignore[attr-defined]
+            if url.startswith(base):
+                r.continue_()  # type: ignore[attr-defined]
+            else:
+                self.foreign.append(url)
+                r.abort()  # type: ignore[attr-defined]
+
+        self.page.route("**/*", route)
+        self.page.goto(f"{base}/{path}")
+        self.page.wait_for_load_state("networkidle")
+
+    def close(self) -> None:
+        self.page.close()
+
+
+PAGES = ["index.html", "generated/clients/index.html", "generated/clients/hx-logistics.html",
+         "generated/engineers/index.html", "generated/engineers/zhang-wei.html", "generated/pool.html",
+         "generated/compliance.html", "generated/transition.html", "generated/routing.html"]
+
+
+def test_build_output(example_site: Path) -> None:
+    for page in PAGES:
+        assert (example_site / page).is_file(), page
+    for client in ("hx-logistics", "jc-pharma", "ms-retail", "rf-manufacturing"):
+        assert (example_site / "generated" / "clients" / f"{client}.html").is_file()
+    assert (example_site / "generated" / "clients" / "hx-logistics" / "network.svg").is_file()
+    # nothing points at the internet: no Google Fonts, no CDN scripts or styles
+    for f in example_site.rglob("*"):
+        if f.suffix in (".html", ".css", ".js") and f.is_file():
+            body = f.read_text(encoding="utf-8", errors="replace")
+            assert "fonts.googleapis" not in body and "fonts.gstatic" not in body, f
+            assert not re.search(r"""<(?:script|link)[^>]+(?:src|href)=["']https?://""", body), f
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_load_offline_without_errors(example_site: Path, serve, browser, path: str) -> None:  # type: ignore[no-untyped-def]
+    v = Visit(browser, serve(example_site), path)
+    try:
+        assert v.errors == [], v.errors
+        assert v.foreign == [], v.foreign
+        assert v.page.locator("article h1").count() >= 1
+    finally:
+        v.close()
+
+
+def test_client_page_shows_diagram_and_sections(example_site: Path, serve, browser) -> None:  # type: ignore[no-untyped-def]
+    v = Visit(browser, serve(example_site), "generated/clients/hx-logistics.html")
+    try:
+        img = v.page.locator("img.kb-diagram")
+        assert img.count() == 1
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+        text = v.page.locator("article").inner_text()
+        for heading in ("特殊情况说明", "服务目录信息", "基本网络模型", "全网线路以及业务应用信息", "典型历史故障信息", "常见服务请求",
+                        "关键联系人", "服务合同及 SLA", "同步会议", "跨部门协同任务", "重大变化时间线", "合规记分卡"):
+            assert heading in text, heading
+        assert "最后修改：2026-11-24 由 测试" in text  # "last changed on … by …" from git
+    finally:
+        v.close()
+
+
+@pytest.mark.parametrize(("word", "page"), [("华兴物流", "hx-logistics"), ("外高桥", "hx-logistics"),
+                                            ("和睿医疗", "hr-hospital"), ("张伟", "zhang-wei")])
+def test_chinese_search(example_site: Path, serve, browser, word: str, page: str) -> None:  # type: ignore[no-untyped-def]
+    v = Visit(browser, serve(example_site), "index.html")
+    try:
+        # the search index loads in a web worker; a query typed before it is ready is not re-run
+        # as a person does: click into the box, type, let go of a key (Material searches on focus + keyup)
+        for _attempt in range(10):
+            v.page.click("input.md-search__input")
+            v.page.fill("input.md-search__input", word)
+            v.page.keyboard.press("End")
+            v.page.wait_for_timeout(1000)
+            if v.page.locator(".md-search-result__item").count():
+                break
+        hrefs = v.page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.href)")
+        assert any(f"/{page}.html" in h for h in hrefs), hrefs
+    finally:
+        v.close()
+
+
+def test_compliance_filter_and_sort(example_site: Path, serve, browser) -> None:  # type: ignore[no-untyped-def]
+    v = Visit(browser, serve(example_site), "generated/compliance.html")
+    try:
+        rows = v.page.locator("table.kb-findings tbody tr")
+        total = rows.count()
+        assert total >= 5
+        v.page.select_option("select[data-filter='engineer']", "zhao-lei")
+        visible = v.page.locator("table.kb-findings tbody tr:not(.kb-hidden)")
+        assert 0 < visible.count() < total
+        assert all(r == "zhao-lei" for r in visible.evaluate_all("rs => rs.map(r => r.dataset.engineer)"))
+        v.page.select_option("select[data-filter='engineer']", "")
+        v.page.click("table.kb-findings th:has-text('期限')")
+        dues = rows.evaluate_all("rs => rs.map(r => r.lastElementChild.dataset.value)")
+        assert dues == sorted(dues)
+    finally:
+        v.close()
+
+
+def test_hostile_text_stays_text(hostile_site: Path, serve, browser) -> None:  # type: ignore[no-untyped-def]
+    base = serve(hostile_site)
+    for path in ("generated/clients/acme.html", "generated/clients/index.html", "index.html", "generated/routing.html"):
+        v = Visit(browser, base, path)
+        try:
+            assert v.dialogs == []
+            assert v.page.evaluate("() => window.__xss === undefined")
+            assert v.foreign == [], v.foreign
+            article = v.page.locator("article")
+            assert article.locator("a[href^='javascript'], a[href*='evil'], img[src*='evil'], [onclick], [onerror]").count() == 0
+            assert article.locator("script").count() == 0
+        finally:
+            v.close()
+    v = Visit(browser, base, "generated/clients/acme.html")
+    try:
+        text = v.page.locator("article").inner_text()
+        for h in HOSTILE:
+            assert h in text, h  # shown exactly as typed
+        assert "艾克美<script>window.__xss=9</script>物流" in v.page.locator("article h1").inner_text()
+    finally:
+        v.close()
+
+
+def test_failed_build_keeps_previous_site(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    kb = copy_base(tmp_path / "kb")
+    _site_files(kb)
+    assert _build(run_kb, kb).returncode == 0
+    before = (kb / "public" / "index.html").read_bytes()
+    (kb / "site" / "index.md").write_text('# 首页\n\n--8<-- "generated/missing.md"\n', encoding="utf-8")
+    r = _build(run_kb, kb)
+    assert r.returncode == 2 and "构建失败" in r.stderr and "Traceback" not in r.stderr
+    assert (kb / "public" / "index.html").read_bytes() == before
+
+
+def test_strict_build_does_not_publish_errors(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    kb = copy_base(tmp_path / "kb")
+    _site_files(kb)
+    dossier = kb / "clients" / "acme" / "client.yml"
+    dossier.write_text(dossier.read_text(encoding="utf-8").replace("tier: gold", "tier: diamond"), encoding="utf-8")
+    r = _build(run_kb, kb, "--strict")
+    assert r.returncode == 1 and not (kb / "public").exists()
+    r = _build(run_kb, kb)  # without --strict the site is published with the error on the dashboard
+    assert r.returncode == 0
+    assert "diamond" in (kb / "public" / "generated" / "compliance.html").read_text(encoding="utf-8")
