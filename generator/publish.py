@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .pipeline import Outcome
@@ -29,7 +30,7 @@ class BuildFailed(Exception):
 def generate(root: Path, outcome: Outcome, today: dt.date) -> int:
     """Write every generated page under ``site/generated/``; returns how many files were written."""
     plan = copy_plan(root, outcome.kb)
-    pages = build_pages(SiteInput(outcome.kb, outcome.findings, outcome.history, today), plan)
+    pages = build_pages(SiteInput(outcome.kb, outcome.findings, outcome.history, today), plan, _disk_memo(root))
     target = root / GENERATED
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=".generated-", dir=target.parent))
@@ -51,6 +52,28 @@ def generate(root: Path, outcome: Outcome, today: dt.date) -> int:
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
     return len(pages)
+
+
+def _disk_memo(root: Path) -> Callable[[str, Callable[[], bytes | None]], bytes | None]:
+    """Pictures kept in .kb-cache/pictures/ by a key of everything they draw."""
+    folder = root / ".kb-cache" / "pictures"
+
+    def memo(key: str, render: Callable[[], bytes | None]) -> bytes | None:
+        path = folder / f"{key}.svg"
+        try:
+            return path.read_bytes()
+        except OSError:
+            pass
+        data = render()
+        if data is not None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            except OSError:
+                pass  # a read-only checkout draws every time
+        return data
+
+    return memo
 
 
 def _swap(fresh: Path, target: Path) -> None:

@@ -8,6 +8,7 @@ that needs the internet fails here. `.ci/run` installs chromium and fonts-noto-c
 from __future__ import annotations
 
 import functools
+import os
 import http.server
 import re
 import shutil
@@ -119,6 +120,8 @@ def serve() -> Iterator[functools.partial[str]]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
+        if os.environ.get("CI"):  # .ci/run installs it: in CI a missing browser is a failure, not a skip
+            pytest.fail("Debian chromium is missing in CI")
         pytest.skip("Debian chromium is not installed (apt-get install chromium; .ci/run does this)")
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
     with playwright.sync_playwright() as p:

@@ -17,6 +17,7 @@ one thread at a time).
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import unicodedata
@@ -550,18 +551,24 @@ def network_diagram(client: Client, fmt: Fmt = "svg") -> bytes | None:
     return _render(fmt, lambda: _draw_network(client), dpi)
 
 
+@functools.lru_cache(maxsize=1)
+def _matplotlib_version() -> str:
+    from importlib.metadata import version
+
+    return version("matplotlib")
+
+
 def network_key(client: Client, fmt: Fmt = "svg") -> str:
     """A digest of everything :func:`network_diagram` depends on — the client's name, sites,
     lines and applications, this module's drawing version, matplotlib's version and the font
     it measures with — so a build can keep pictures between runs: same key, same bytes."""
     import hashlib
     import json
-    from importlib.metadata import version
 
     facts = [
         DRAWING_VERSION,
         fmt,
-        version("matplotlib"),
+        _matplotlib_version(),
         _png_font(),
         client.id,
         client.name,

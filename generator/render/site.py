@@ -8,7 +8,7 @@ template is escaped for Markdown and HTML (see :mod:`generator.render.escape`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -51,6 +51,7 @@ HANDOFF = {
     "closed": "已关闭",
 }
 MISSING = Markup('<span class="kb-missing">【缺】</span>')
+CHART_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -431,10 +432,37 @@ def _on_leave(e: Engineer | None, today: dt.date) -> bool:
     return e is not None and any(x.start and x.end and x.start <= today <= x.end for x in e.leave)
 
 
+Memo = Callable[[str, Callable[[], bytes | None]], bytes | None]
+
+
+def _no_memo(key: str, render: Callable[[], bytes | None]) -> bytes | None:
+    return render()
+
+
+def picture_key(*facts: object) -> str:
+    """A digest of what a picture draws (plus the drawing code's version), for caching it."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(
+        json.dumps([diagrams.DRAWING_VERSION, *facts], ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
 def build_pages(
-    s: SiteInput, attachments_by_client: Mapping[str, Mapping[str, str]] | None = None
+    s: SiteInput,
+    attachments_by_client: Mapping[str, Mapping[str, str]] | None = None,
+    memo: Memo = _no_memo,
 ) -> dict[str, str | bytes]:
-    """Every generated page and picture, keyed by its path under the generated folder."""
+    """Every generated page and picture, keyed by its path under the generated folder.
+    ``memo(key, render)`` lets the command layer keep pictures between builds."""
+
+    def picture(key: str, render: Callable[[], bytes | None]) -> bytes | None:
+        return memo(key, render)
+
+    def draw(c: Client) -> bytes | None:
+        return picture(diagrams.network_key(c, "svg"), lambda: diagrams.network_diagram(c, "svg")) if c.sites else None
+
     kb, today = s.kb, s.today
     env = _env()
     out: dict[str, str | bytes] = {}
@@ -455,7 +483,7 @@ def build_pages(
     out["charts/kb.svg"] = diagrams.completeness_chart([(c.name or c.id, kb_completeness(c)) for c in active])
     for c in clients:
         attachments = (attachments_by_client or {}).get(c.folder, {})
-        svg = diagrams.network_diagram(c, "svg")
+        svg = draw(c)
         diagram = None
         if svg is not None:
             out[f"clients/{c.folder}/network.svg"] = svg
@@ -533,7 +561,8 @@ def build_pages(
         if h is not None and h.available
         else []
     )
-    out["dashboard.md"] = env.get_template("dashboard.md.j2").render(
+    # included by site/index.md with pymdownx.snippets; not .md, so it is not also a page of its own
+    out["dashboard.snippet"] = env.get_template("dashboard.md.j2").render(
         prefix="",
         today=today,
         deadlines=deadlines,
