@@ -8,8 +8,8 @@ that needs the internet fails here. `.ci/run` installs chromium and fonts-noto-c
 from __future__ import annotations
 
 import functools
-import os
 import http.server
+import os
 import re
 import shutil
 import socketserver
@@ -205,7 +205,7 @@ def test_client_page_shows_diagram_and_sections(example_site: Path, serve, brows
         v.close()
 
 
-@pytest.mark.parametrize(("word", "page"), [("华兴物流", "hx-logistics"), ("外高桥", "hx-logistics"),
+@pytest.mark.parametrize(("word", "page"), [("华兴物流", "hx-logistics"), ("外高桥", "hx-logistics"), ("飞塔", "hx-logistics"),
                                             ("和睿医疗", "hr-hospital"), ("张伟", "zhang-wei")])
 def test_chinese_search(example_site: Path, serve, browser, word: str, page: str) -> None:  # type: ignore[no-untyped-def]
     v = Visit(browser, serve(example_site), "index.html")
@@ -287,3 +287,45 @@ def test_strict_build_does_not_publish_errors(tmp_path: Path, run_kb) -> None:  
     r = _build(run_kb, kb)  # without --strict the site is published with the error on the dashboard
     assert r.returncode == 0
     assert "diamond" in (kb / "public" / "generated" / "compliance.html").read_text(encoding="utf-8")
+
+
+def test_serve_regenerates_on_yaml_change(tmp_path: Path) -> None:
+    """`kb serve`: the page follows an edit of the dossier without restarting."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    kb = copy_base(tmp_path / "kb")
+    _site_files(kb)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(kb), "--addr", f"127.0.0.1:{port}"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def page() -> str:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/generated/clients/acme.html", timeout=5) as r:
+                return str(r.read().decode("utf-8"))
+        except OSError:
+            return ""
+
+    def wait_for(predicate, seconds: float = 90) -> bool:  # type: ignore[no-untyped-def]
+        end = time.time() + seconds
+        while time.time() < end:
+            if predicate():
+                return True
+            time.sleep(0.5)
+        return False
+
+    try:
+        assert wait_for(lambda: "艾克美物流" in page()), "kb serve did not come up"
+        dossier = kb / "clients" / "acme" / "client.yml"
+        dossier.write_text(dossier.read_text(encoding="utf-8").replace("每月第一个周六 22:00 为变更窗口", "每周三 23:00 为新变更窗口"),
+                           encoding="utf-8")
+        assert wait_for(lambda: "每周三 23" in page()), "the page was not regenerated"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
