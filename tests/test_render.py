@@ -1,0 +1,65 @@
+"""Rendering: escaping that survives Markdown, and golden pages for the base KB."""
+
+from __future__ import annotations
+
+import os
+import re
+from html import unescape
+from pathlib import Path
+
+import markdown
+import pytest
+
+from generator.pipeline import check
+from generator.render.escape import block, link, text
+from generator.render.site import SiteInput, build_pages
+
+from .conftest import TODAY, copy_base
+
+GOLDEN = Path(__file__).parent / "golden"
+HOSTILE = [
+    "<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "[x](javascript:alert(1))", "x{ onclick=alert(1) }",
+    "# 标题", "a | b", "{{ 7*7 }}", "{% raw %}", "**b** _i_ `c`", "&amp; &lt;", "<https://evil.example>",
+    "![i](http://evil.example/i.png)", "1. 列表", "- 列表", "> 引用", "---", "\\*转义\\*", "$x$", "~~删~~", "[^1]",
+    "*[HTML]: Hyper", ":::", "!!! note", "--8<-- \"/etc/passwd\"",
+]
+EXTENSIONS = ["tables", "attr_list", "md_in_html", "admonition", "footnotes", "abbr", "def_list", "toc",
+              "pymdownx.snippets"]
+
+
+def _html(md: str) -> str:
+    return markdown.markdown(md, extensions=EXTENSIONS, extension_configs={"pymdownx.snippets": {"check_paths": False}})
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_text_renders_exactly_as_typed(value: str) -> None:
+    html = _html(f"| 列 |\n|---|\n| {text(value)} |\n\n{text(value)}\n")
+    assert not re.search(r"<(?:script|img|a|h1|em|strong|code|del|ol|ul|blockquote|hr|sup|abbr)\b", html), html
+    assert "onclick=" not in html and "onerror=" not in html
+    body = unescape(re.sub(r"<[^>]+>", "", html))
+    assert body.count(value) == 2, body
+
+
+def test_block_keeps_paragraphs_and_lines() -> None:
+    html = _html(block("第一行\n第二行\n\n# 第二段"))
+    assert "<h1" not in html and html.count("<p>") == 2 and "<br>" in html
+
+
+def test_link_targets_are_ours() -> None:
+    assert link("华兴", "clients/hx-logistics.md") == "[华兴](clients/hx-logistics.md)"
+    assert ":" not in link("x", "javascript:alert(1)").split("](")[1]  # percent-encoded: a path, never a scheme
+    assert link("附件", "acme/files/拓扑 图.png").endswith("(acme/files/%E6%8B%93%E6%89%91%20%E5%9B%BE.png)")
+
+
+def test_golden_pages(tmp_path: Path) -> None:
+    """The base KB's generated Markdown, compared with tests/golden/ (KB_UPDATE_GOLDEN=1 rewrites)."""
+    kb = copy_base(tmp_path / "kb")
+    outcome = check(kb, TODAY, git=False)
+    pages = build_pages(SiteInput(outcome.kb, outcome.findings, None, TODAY))
+    for name in ("clients/acme.md", "engineers/zhang-wei.md", "routing.md", "transition.md"):
+        got = pages[name]
+        assert isinstance(got, str)
+        golden = GOLDEN / name.replace("/", "__")
+        if os.environ.get("KB_UPDATE_GOLDEN") or not golden.exists():
+            golden.write_text(got, encoding="utf-8")
+        assert got == golden.read_text(encoding="utf-8"), f"{name} differs from {golden} (KB_UPDATE_GOLDEN=1 to accept)"
