@@ -55,6 +55,10 @@ certifications:
   - {{name: Nova 自研认证, kind: nova, obtained: 2022-05-01, expires: 2028-05-01}}
   - {{name: Fortinet NSE 4, kind: fortinet, obtained: 2023-01-10}}
   - {{name: HCIP-Datacom, kind: general, vendor: huawei, grade: intermediate, obtained: 2022-09-01}}
+pool:
+  nomination: {{type: nominated, by: 运维经理, on: 2025-06-01}}
+  evaluation: {{on: 2025-06-20, by: [运维经理, 三级专家], result: passed}}
+  appointment: {{on: 2025-07-01, approved_by: 工程运维部负责人}}
 """
 
 

@@ -37,8 +37,10 @@ def served_by(kb: KB) -> dict[str, list[Client]]:
     return out
 
 
-def names(clients: list[Client]) -> str:
-    return "、".join(c.name or c.id for c in clients)
+def names(clients: list[Client], most: int = 6) -> str:
+    """Client names for a message; a long list is cut ("… 等 50 个") so the message stays readable."""
+    shown = "、".join(c.name or c.id for c in clients[:most])
+    return shown if len(clients) <= most else f"{shown} 等 {len(clients)} 个"
 
 
 def make(
