@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .pipeline import Outcome
-from .render.site import SiteInput, build_pages, copy_plan
+from .render.site import build_pages, copy_plan
+from .render.views import SiteInput
 
 GENERATED = Path("site") / "generated"
 

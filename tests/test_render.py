@@ -12,7 +12,8 @@ import pytest
 
 from generator.pipeline import check
 from generator.render.escape import block, link, text
-from generator.render.site import SiteInput, build_pages
+from generator.render.site import build_pages
+from generator.render.views import SiteInput
 
 from .conftest import TODAY, copy_base
 

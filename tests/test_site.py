@@ -170,7 +170,7 @@ def test_build_output(example_site: Path) -> None:
         assert (example_site / page).is_file(), page
     for client in ("hx-logistics", "jc-pharma", "ms-retail", "rf-manufacturing"):
         assert (example_site / "generated" / "clients" / f"{client}.html").is_file()
-    assert (example_site / "generated" / "clients" / "hx-logistics" / "network.svg").is_file()
+    assert (example_site / "generated" / "clients" / "network" / "hx-logistics.svg").is_file()
     # nothing points at the internet: no Google Fonts, no CDN scripts or styles
     for f in example_site.rglob("*"):
         if f.suffix in (".html", ".css", ".js") and f.is_file():
