@@ -95,6 +95,13 @@ def check_history(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             )
 
 
+def _lateness(cal: WorkCalendar, day: dt.date, workdays: int, recorded: dt.date) -> tuple[dt.date, int]:
+    """The deadline ``workdays`` working days after ``day``, and how many working days after it
+    ``recorded`` falls (0 when on time). Raises CalendarGap for a year no calendar covers."""
+    deadline = cal.add_workdays(day, workdays)
+    return deadline, cal.workdays_between(deadline, recorded) if recorded > deadline else 0
+
+
 def _skip(history: History, file: str) -> bool:
     return file in history.dirty
 
@@ -123,12 +130,11 @@ def check_change_1bd(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             if commit is None:
                 continue
             try:
-                deadline = cal.add_workdays(ev.occurred_on, n)
-                if commit.date <= deadline:
-                    continue
-                late = cal.workdays_between(deadline, commit.date)
+                deadline, late = _lateness(cal, ev.occurred_on, n, commit.date)
             except CalendarGap as gap:
                 gaps.add(gap.year)
+                continue
+            if not late:
                 continue
             name = _EVENT_NAMES.get(ev.type, ev.type)
             flag = "【重点提醒：合约变更】" if ev.type == "contract-change" else ""
@@ -285,12 +291,11 @@ def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             if added is None:
                 continue
             try:
-                deadline = cal.add_workdays(m.date, n)
-                if added.date <= deadline:
-                    continue
-                late = cal.workdays_between(deadline, added.date)
+                deadline, late = _lateness(cal, m.date, n, added.date)
             except CalendarGap as gap:
                 gaps.add(gap.year)
+                continue
+            if not late:
                 continue
             yield make(
                 W,
