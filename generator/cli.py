@@ -193,15 +193,16 @@ def check_cmd(
 
 @cli.command("build")
 @click.option("--strict", is_flag=True, help="有错误（或警告）时不发布，保留原来的 public/")
+@click.option("--no-forms", is_flag=True, help="不生成 Word 表单（大知识库预览时更快）")
 @_lang_option
 @_root_option
 @_today_option
-def build_cmd(strict: bool, lang: Lang, root: str | None, today: str | None) -> None:
+def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today: str | None) -> None:
     """检查、生成页面、用 MkDocs 构建站点到 public/。
 
     有错误时照常发布（错误显示在合规看板上），除非 --strict。构建失败时保留原来的 public/。
     """
-    from .publish import BuildFailed, generate, mkdocs_build
+    from .publish import BuildFailed, form_jobs, generate, mkdocs_build, write_forms
 
     kb_root = _root(root, lang)
     day = _today(today, lang)
@@ -238,9 +239,10 @@ def build_cmd(strict: bool, lang: Lang, root: str | None, today: str | None) -> 
             err=True,
         )
         sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
-    pages = generate(kb_root, outcome, day)
+    jobs = [] if no_forms else form_jobs(outcome, day)
+    pages = generate(kb_root, outcome, day, jobs)
     try:
-        out = mkdocs_build(kb_root)
+        out = mkdocs_build(kb_root, add=lambda fresh: write_forms(jobs, fresh))
     except BuildFailed as exc:
         raise EnvProblem(
             _say(
@@ -250,8 +252,9 @@ def build_cmd(strict: bool, lang: Lang, root: str | None, today: str | None) -> 
     click.echo(
         _say(
             lang,
-            f"已生成 {pages} 个页面和图片，站点已发布到 {out}（错误 {errors} 个，见合规看板）。",
-            f"Generated {pages} pages and pictures; the site is in {out} ({errors} errors, see the compliance dashboard).",
+            f"已生成 {pages} 个页面和图片、{len(jobs)} 份 Word 表单，站点已发布到 {out}（错误 {errors} 个，见合规看板）。",
+            f"Generated {pages} pages and pictures and {len(jobs)} Word forms; the site is in {out} "
+            f"({errors} errors, see the compliance dashboard).",
         )
     )
 
@@ -440,6 +443,155 @@ def history_cmd(client_id: str, section: str | None, lang: Lang, root: str | Non
                 "Note: the file has uncommitted changes, not shown above.",
             )
         )
+
+
+@cli.group("export")
+def export_group() -> None:
+    """导出 Word 表单（.docx）：申请表、知识库手册、问题定界分析报告，以及空白表单。"""
+
+
+def _write(data: bytes, default: str, output: str | None, lang: Lang) -> None:
+    target = Path(output) if output else Path(default)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as exc:
+        raise EnvProblem(
+            _say(lang, f"无法写入 {target}：{exc.strerror}", f"Cannot write {target}: {exc.strerror}")
+        ) from exc
+    click.echo(_say(lang, f"已写入 {target}", f"Wrote {target}"))
+
+
+def _client(outcome: Outcome, client_id: str, lang: Lang) -> Any:
+    c = outcome.kb.clients.get(client_id)
+    if c is None:
+        import difflib
+
+        near = difflib.get_close_matches(client_id, list(outcome.kb.clients), n=1)
+        raise EnvProblem(
+            _say(
+                lang,
+                f"没有客户“{client_id}”" + (f"，是不是想写 {near[0]}？" if near else "。"),
+                f"No client '{client_id}'" + (f"; did you mean {near[0]}?" if near else "."),
+            )
+        )
+    return c
+
+
+_output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default=None, help="输出文件（默认：当前目录下的中文文件名）"
+)
+
+
+@export_group.command("application")
+@click.argument("client_id")
+@_output_option
+@_lang_option
+@_root_option
+@_today_option
+def export_application(client_id: str, output: str | None, lang: Lang, root: str | None, today: str | None) -> None:
+    """《专属工程师服务申请表》，由客户档案填好；缺的必填项标为【缺】。"""
+    from .render import forms
+
+    outcome = _run(_root(root, lang), _today(today, lang), lang)
+    c = _client(outcome, client_id, lang)
+    _write(forms.render_application(outcome.kb, c), forms.default_filename("application", c.name or c.id), output, lang)
+
+
+@export_group.command("kb")
+@click.argument("client_id")
+@_output_option
+@_lang_option
+@_root_option
+@_today_option
+def export_kb(client_id: str, output: str | None, lang: Lang, root: str | None, today: str | None) -> None:
+    """《客户运维知识库》手册：封面、目录、六个部分和网络拓扑图。"""
+    from .render import forms
+
+    day = _today(today, lang)
+    outcome = _run(_root(root, lang), day, lang)
+    c = _client(outcome, client_id, lang)
+    _write(forms.render_kb(outcome.kb, c, day), forms.default_filename("kb", c.name or c.id), output, lang)
+
+
+@export_group.command("handoff")
+@click.argument("client_id")
+@click.argument("task_id")
+@_output_option
+@_lang_option
+@_root_option
+@_today_option
+def export_handoff(
+    client_id: str, task_id: str, output: str | None, lang: Lang, root: str | None, today: str | None
+) -> None:
+    """《问题定界分析报告》：一个跨部门协同任务（§6）。"""
+    from .render import forms
+
+    outcome = _run(_root(root, lang), _today(today, lang), lang)
+    c = _client(outcome, client_id, lang)
+    h = next((x for x in c.handoffs if x.task_id == task_id), None)
+    if h is None:
+        known = "、".join(x.task_id or "?" for x in c.handoffs) or _say(lang, "（无）", "(none)")
+        raise EnvProblem(
+            _say(
+                lang,
+                f"客户 {client_id} 没有任务“{task_id}”；已有：{known}",
+                f"Client {client_id} has no task '{task_id}'; known: {known}",
+            )
+        )
+    _write(
+        forms.render_handoff(outcome.kb, c, h), forms.default_filename("handoff", c.name or c.id, task_id), output, lang
+    )
+
+
+@export_group.command("blank")
+@click.argument("kind", type=click.Choice(["application", "kb", "handoff"]))
+@_output_option
+@_lang_option
+def export_blank(kind: str, output: str | None, lang: Lang) -> None:
+    """空白表单：销售、客户成功在 Word/WPS 中填写，再用 kb import 导回。"""
+    from .render import forms
+
+    _write(forms.render_blank(kind), forms.default_filename(kind, None), output, lang)  # type: ignore[arg-type]
+
+
+@cli.group("import")
+def import_group() -> None:
+    """把填好的 Word 表单导回为档案。"""
+
+
+@import_group.command("application")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="覆盖已有的档案")
+@_lang_option
+@_root_option
+@_today_option
+def import_application_cmd(file: str, force: bool, lang: Lang, root: str | None, today: str | None) -> None:
+    """读入填好的《专属工程师服务申请表》，写出 clients/<id>/client.yml，再检查它。
+
+    不会覆盖已有档案（除非 --force）；读不出的内容逐条列出。
+    """
+    from .importer import import_application
+
+    kb_root = _root(root, lang)
+    source = Path(file)
+    if source.stat().st_size > 20 * 1024 * 1024:
+        raise EnvProblem(
+            _say(lang, f"{file} 超过 20 MB，不像是一份申请表。", f"{file} is over 20 MB; not an application form.")
+        )
+    try:
+        path, problems = import_application(kb_root, source.read_bytes(), force=force)
+    except OSError as exc:
+        raise EnvProblem(_say(lang, f"无法写入档案：{exc}", f"Cannot write the dossier: {exc}")) from exc
+    for p in problems:
+        click.echo(p.render(lang) if hasattr(p, "render") else str(p), err=True)
+    if path is None:
+        sys.exit(EXIT_FINDINGS)
+    click.echo(
+        _say(lang, f"已写入 {path.relative_to(kb_root)}；检查结果：", f"Wrote {path.relative_to(kb_root)}; check:")
+    )
+    rel = path.relative_to(kb_root).as_posix()
+    sys.exit(run_check_command((str(path),), "text", False, lang, str(kb_root), today) if rel else EXIT_OK)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

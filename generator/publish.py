@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from .pipeline import Outcome
@@ -28,10 +29,50 @@ class BuildFailed(Exception):
     """MkDocs failed; the message holds its output."""
 
 
-def generate(root: Path, outcome: Outcome, today: dt.date) -> int:
-    """Write every generated page under ``site/generated/``; returns how many files were written."""
+FormJob = tuple[str, str, Callable[[], bytes]]  # (client folder, file name, render)
+
+
+def form_jobs(outcome: Outcome, today: dt.date) -> list[FormJob]:
+    """The Word forms a build publishes: every client's application form, the knowledge-base
+    booklet of each active client, and the report of each handoff."""
+    from .render import forms
+    from .rules.common import ACTIVE
+
+    kb = outcome.kb
+    jobs: list[FormJob] = []
+    for c in sorted(kb.clients.values(), key=lambda c: c.id):
+        name = c.name or c.id
+        jobs.append((c.folder, forms.default_filename("application", name), partial(forms.render_application, kb, c)))
+        if c.status in ACTIVE:
+            jobs.append((c.folder, forms.default_filename("kb", name), partial(forms.render_kb, kb, c, today)))
+        for h in c.handoffs:
+            if h.task_id:
+                jobs.append(
+                    (
+                        c.folder,
+                        forms.default_filename("handoff", name, h.task_id),
+                        partial(forms.render_handoff, kb, c, h),
+                    )
+                )
+    return jobs
+
+
+def write_forms(jobs: list[FormJob], dest: Path) -> int:
+    for folder, filename, render in jobs:
+        path = dest / "forms" / folder / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(render())
+    return len(jobs)
+
+
+def generate(root: Path, outcome: Outcome, today: dt.date, jobs: list[FormJob] | None = None) -> int:
+    """Write every generated page under ``site/generated/``; returns how many files were written.
+    ``jobs`` are the forms the pages link to (written by :func:`mkdocs_build` into public/forms/)."""
     plan = copy_plan(root, outcome.kb)
-    pages = build_pages(SiteInput(outcome.kb, outcome.findings, outcome.history, today), plan, _disk_memo(root))
+    links: dict[str, list[str]] = {}
+    for folder, filename, _render in jobs or []:
+        links.setdefault(folder, []).append(filename)
+    pages = build_pages(SiteInput(outcome.kb, outcome.findings, outcome.history, today), plan, _disk_memo(root), links)
     target = root / GENERATED
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=".generated-", dir=target.parent))
@@ -95,8 +136,9 @@ def _mkdocs_error(output: str) -> str:
     return "\n".join(dict.fromkeys(errors)) or (lines[-1] if lines else "mkdocs build failed")
 
 
-def mkdocs_build(root: Path, out_dir: str = "public") -> Path:
-    """``mkdocs build`` into a new folder, then swap it in for ``out_dir``."""
+def mkdocs_build(root: Path, out_dir: str = "public", add: Callable[[Path], object] | None = None) -> Path:
+    """``mkdocs build`` into a new folder, let ``add`` put more files in it (the Word forms),
+    then swap it in for ``out_dir``."""
     config = root / "mkdocs.yml"
     if not config.is_file():
         raise BuildFailed(f"{config} 不存在：知识库需要 mkdocs.yml 和 site/（从本仓库复制）。")
@@ -113,6 +155,8 @@ def mkdocs_build(root: Path, out_dir: str = "public") -> Path:
         )
         if proc.returncode != 0:
             raise BuildFailed(_mkdocs_error(proc.stderr or proc.stdout))
+        if add is not None:
+            add(fresh)
         _swap(fresh, target)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)

@@ -171,6 +171,15 @@ def test_build_output(example_site: Path) -> None:
     for client in ("hx-logistics", "jc-pharma", "ms-retail", "rf-manufacturing"):
         assert (example_site / "generated" / "clients" / f"{client}.html").is_file()
     assert (example_site / "generated" / "clients" / "network" / "hx-logistics.svg").is_file()
+    # the Word forms are published beside the site and linked from the client page
+    forms = sorted(p.name for p in (example_site / "forms" / "hx-logistics").glob("*.docx"))
+    assert forms == ["专属工程师服务申请表-华兴物流集团.docx", "客户运维知识库-华兴物流集团.docx",
+                     "问题定界分析报告-华兴物流集团-xt-2026-0226.docx"]
+    page = (example_site / "generated" / "clients" / "hx-logistics.html").read_text(encoding="utf-8")
+    from urllib.parse import quote
+
+    for name in forms:
+        assert f'href="../../forms/hx-logistics/{quote(name)}"' in page
     # nothing points at the internet: no Google Fonts, no CDN scripts or styles
     for f in example_site.rglob("*"):
         if f.suffix in (".html", ".css", ".js") and f.is_file():

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -20,7 +21,7 @@ from ..model import KB, Client
 from ..rules.common import ACTIVE, add_months, served_by
 from ..scoring import kb_completeness
 from . import diagrams
-from .escape import block, finalize, link
+from .escape import block, finalize, link, text
 from .views import (
     MISSING,
     STATUS,
@@ -70,6 +71,7 @@ def build_pages(
     s: SiteInput,
     attachments_by_client: Mapping[str, Mapping[str, str]] | None = None,
     memo: Memo = _no_memo,
+    forms_by_client: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, str | bytes]:
     """Every generated page and picture, keyed by its path under the generated folder.
     ``memo(key, render)`` lets the command layer keep pictures between builds."""
@@ -116,6 +118,11 @@ def build_pages(
             out[f"clients/network/{c.folder}.svg"] = svg  # one folder for all: no folder per client
             diagram = f"network/{c.folder}.svg"
         view = client_view(s, c, diagram, {k: f"{c.folder}/{v}" for k, v in attachments.items()})
+        # Word forms live in public/forms/ (outside the docs): plain links MkDocs does not resolve
+        view["forms"] = [
+            Markup(f'<a href="../../forms/{quote(c.folder)}/{quote(f)}">{text(f)}</a>')
+            for f in (forms_by_client or {}).get(c.folder, ())
+        ]
         out[f"clients/{c.folder}.md"] = env.get_template("client.md.j2").render(c=view)
     out["clients/index.md"] = env.get_template("clients_index.md.j2").render(
         clients=[
