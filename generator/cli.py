@@ -239,7 +239,7 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
             err=True,
         )
         sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
-    jobs = [] if no_forms else form_jobs(outcome, day)
+    jobs = [] if no_forms else form_jobs(outcome, day, kb_root)
     pages = generate(kb_root, outcome, day, jobs)
     try:
         out = mkdocs_build(kb_root, add=lambda fresh: write_forms(jobs, fresh))
@@ -611,6 +611,9 @@ def main(argv: Sequence[str] | None = None) -> Any:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for KB_DEBUG
+        if type(exc).__name__ == "FormTemplateError":  # a KB's own Word template is broken: not our bug
+            click.echo(_say(lang, f"kb：Word 模板有问题：{exc}", f"kb: a Word template is broken: {exc}"), err=True)
+            sys.exit(EXIT_ENV)
         if os.environ.get("KB_DEBUG"):
             traceback.print_exc()
         click.echo(

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from .model import Client
 from .pipeline import Outcome
 from .render.site import build_pages, copy_plan
 from .render.views import SiteInput
@@ -32,19 +33,28 @@ class BuildFailed(Exception):
 FormJob = tuple[str, str, Callable[[], bytes]]  # (client folder, file name, render)
 
 
-def form_jobs(outcome: Outcome, today: dt.date) -> list[FormJob]:
+def form_jobs(outcome: Outcome, today: dt.date, root: Path | None = None) -> list[FormJob]:
     """The Word forms a build publishes: every client's application form, the knowledge-base
     booklet of each active client, and the report of each handoff."""
-    from .render import forms
+    from .render import diagrams, forms
     from .rules.common import ACTIVE
 
     kb = outcome.kb
+    memo = _disk_memo(root) if root is not None else None
+
+    def picture(c: Client) -> bytes | None:
+        if memo is None:
+            return diagrams.network_diagram(c, "png")
+        return memo(diagrams.network_key(c, "png"), lambda: diagrams.network_diagram(c, "png")) if c.sites else None
+
     jobs: list[FormJob] = []
     for c in sorted(kb.clients.values(), key=lambda c: c.id):
         name = c.name or c.id
         jobs.append((c.folder, forms.default_filename("application", name), partial(forms.render_application, kb, c)))
         if c.status in ACTIVE:
-            jobs.append((c.folder, forms.default_filename("kb", name), partial(forms.render_kb, kb, c, today)))
+            jobs.append(
+                (c.folder, forms.default_filename("kb", name), partial(forms.render_kb, kb, c, today, picture=picture))
+            )
         for h in c.handoffs:
             if h.task_id:
                 jobs.append(
@@ -101,7 +111,7 @@ def _disk_memo(root: Path) -> Callable[[str, Callable[[], bytes | None]], bytes 
     folder = root / ".kb-cache" / "pictures"
 
     def memo(key: str, render: Callable[[], bytes | None]) -> bytes | None:
-        path = folder / f"{key}.svg"
+        path = folder / key
         try:
             return path.read_bytes()
         except OSError:
