@@ -15,6 +15,7 @@ three known errors), then prints:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import random
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -176,6 +178,19 @@ def make_kb(root: Path, n: int, seed: int = 7) -> tuple[list[Path], int]:
     return files, planted
 
 
+@contextlib.contextmanager
+def bench_root(keep: Path | None, prefix: str) -> Iterator[Path]:
+    """A fresh folder for a synthetic KB: ``keep`` (emptied first, left behind) or a temporary one."""
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            yield Path(tmp)
+        return
+    if keep.exists():
+        shutil.rmtree(keep)
+    keep.mkdir(parents=True)
+    yield keep
+
+
 def _best(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -194,16 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
 
-    tmp = None
-    if args.keep:
-        root = args.keep
-        if root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="kb-bench-")
-        root = Path(tmp.name)
-    try:
+    with bench_root(args.keep, "kb-bench-") as root:
         files, planted = make_kb(root, args.n)
         size = sum(f.stat().st_size for f in files)
         schemas = SchemaSet.from_dir(find_schemas(root))
@@ -236,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "load_s": round(t_load, 3),
                 "load_validate_s": round(t_lv, 3),
-            "load_validate_model_s": round(t_model, 3),
+                "load_validate_model_s": round(t_model, 3),
                 "check_pipeline_s": round(t_all, 3),
                 "kb_schema_errors": schema_errors,
                 "kb_findings_total": len(outcome.findings),  # type: ignore[attr-defined]
@@ -279,9 +285,6 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             figures["check_jsonschema_s"] = None
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))

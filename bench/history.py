@@ -22,7 +22,6 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
-from check import make_kb  # noqa: E402
+from check import bench_root, make_kb  # noqa: E402
 
 from generator.history import read_history  # noqa: E402
 from generator.pipeline import check  # noqa: E402
@@ -102,16 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
 
-    tmp = None
-    if args.keep:
-        root = args.keep
-        if root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="kb-history-bench-")
-        root = Path(tmp.name)
-    try:
+    with bench_root(args.keep, "kb-history-bench-") as root:
         t_build, files = _timed(lambda: build_repo(root, args.n, args.commits))
         today = dt.date(2026, 11, 24)
         shutil.rmtree(root / ".kb-cache", ignore_errors=True)
@@ -124,34 +114,51 @@ def main(argv: list[str] | None = None) -> int:
         sample = random.Random(5).sample(tracked, min(args.sample, len(tracked)))
         t = time.perf_counter()
         for rel in sample:
-            subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct", "--", rel], capture_output=True, check=True)
+            subprocess.run(
+                ["git", "-C", str(root), "log", "-1", "--format=%ct", "--", rel], capture_output=True, check=True
+            )
         per_file = (time.perf_counter() - t) / len(sample)
         figures = {
-            "dossiers": files, "tracked_files": len(tracked), "commits": len(hist.commits),
-            "versions": sum(len(v) for v in hist.versions.values()), "repo_build_s": round(t_build, 2),
-            "history_cold_s": round(t_cold, 3), "history_warm_s": round(t_warm, 3),
-            "blobs_parsed_cold": hist.blobs_read, "blobs_parsed_warm": warm.blobs_read,
-            "check_cold_s": round(t_check_cold, 3), "check_warm_s": round(t_check_warm, 3),
-            "deadline_findings": sum(1 for f in outcome.findings if f.rule in ("change.1bd", "sync.cadence", "client.kb-30d")),
+            "dossiers": files,
+            "tracked_files": len(tracked),
+            "commits": len(hist.commits),
+            "versions": sum(len(v) for v in hist.versions.values()),
+            "repo_build_s": round(t_build, 2),
+            "history_cold_s": round(t_cold, 3),
+            "history_warm_s": round(t_warm, 3),
+            "blobs_parsed_cold": hist.blobs_read,
+            "blobs_parsed_warm": warm.blobs_read,
+            "check_cold_s": round(t_check_cold, 3),
+            "check_warm_s": round(t_check_warm, 3),
+            "deadline_findings": sum(
+                1 for f in outcome.findings if f.rule in ("change.1bd", "sync.cadence", "client.kb-30d")
+            ),
             "per_file_git_log_ms": round(per_file * 1000, 1),
             "per_file_all_files_s_est": round(per_file * len(tracked), 1),
             "ratio_per_file_vs_cold": round(per_file * len(tracked) / t_cold, 1),
         }
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return 0
     f = figures
-    print(f"{f['dossiers']} dossiers ({f['tracked_files']} tracked YAML files), {f['commits']} commits, "
-          f"{f['versions']} file versions; repository built in {f['repo_build_s']} s")
-    print(f"  history stage, cold (no cache)        {f['history_cold_s']:>8} s   blobs parsed: {f['blobs_parsed_cold']}")
-    print(f"  history stage, warm (cached)          {f['history_warm_s']:>8} s   blobs parsed: {f['blobs_parsed_warm']}")
-    print(f"  whole kb check pipeline, cold / warm  {f['check_cold_s']:>8} s / {f['check_warm_s']} s "
-          f"({f['deadline_findings']} deadline findings)")
-    print(f"  git log -1 -- FILE per file           {f['per_file_git_log_ms']:>8} ms each, "
-          f"~{f['per_file_all_files_s_est']} s for all files (sampled {min(args.sample, f['tracked_files'])})")
+    print(
+        f"{f['dossiers']} dossiers ({f['tracked_files']} tracked YAML files), {f['commits']} commits, "
+        f"{f['versions']} file versions; repository built in {f['repo_build_s']} s"
+    )
+    print(
+        f"  history stage, cold (no cache)        {f['history_cold_s']:>8} s   blobs parsed: {f['blobs_parsed_cold']}"
+    )
+    print(
+        f"  history stage, warm (cached)          {f['history_warm_s']:>8} s   blobs parsed: {f['blobs_parsed_warm']}"
+    )
+    print(
+        f"  whole kb check pipeline, cold / warm  {f['check_cold_s']:>8} s / {f['check_warm_s']} s "
+        f"({f['deadline_findings']} deadline findings)"
+    )
+    print(
+        f"  git log -1 -- FILE per file           {f['per_file_git_log_ms']:>8} ms each, "
+        f"~{f['per_file_all_files_s_est']} s for all files (sampled {min(args.sample, f['tracked_files'])})"
+    )
     print(f"  ratio per-file / cold history stage   {f['ratio_per_file_vs_cold']:>8}x")
     return 0
 
