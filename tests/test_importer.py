@@ -434,7 +434,7 @@ def test_a_different_form_is_one_problem() -> None:
 
 
 def test_zip_bomb_is_refused_before_inflating(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("generator.importer.MAX_UNZIPPED", 1000)
+    monkeypatch.setattr("generator.importer.reader.MAX_UNZIPPED", 1000)
     r = read(BASIC)
     assert r.data == {} and "解压后过大" in r.problems[0]("zh")
 
