@@ -115,7 +115,10 @@ def test_network_png(acme: Callable[..., Client]) -> None:
 
 
 def test_png_without_a_cjk_font_still_renders(acme: Callable[..., Client], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(diagrams, "_png_font", lambda: None)
+    from generator.render.diagrams import canvas, network
+
+    monkeypatch.setattr(canvas, "_png_font", lambda: None)  # drawing looks the font up here
+    monkeypatch.setattr(network, "_png_font", lambda: None)  # and the picture cache key here
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the missing-glyph warnings stay inside
         png = network_diagram(acme(), "png")

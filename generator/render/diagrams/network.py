@@ -1,33 +1,47 @@
-"""Pictures drawn at build time with matplotlib — no browser, no internet (DESIGN.md §5).
-
-Pure functions: model in, SVG or PNG bytes out; nothing is written or printed. The same
-input gives byte-identical output on the same machine (fixed layout, ``svg.hashsalt``, no
-dates or software names in the metadata).
-
-Text from the YAML is untrusted: mathtext is off for every text (``$x^2$`` stays literal)
-and the SVG keeps text as escaped XML text (``svg.fonttype: none``), never as markup. SVG
-names a CSS list of Chinese fonts for the browser to resolve; PNG uses the first installed
-CJK font matplotlib knows, and still renders (with boxes for Chinese) when there is none.
-
-matplotlib is imported inside the functions, so importing this module stays cheap. The
-figures use the object API (no pyplot, so no global figure registry); rcParams are set
-only inside ``rc_context`` for the duration of one render (not thread-safe — render from
-one thread at a time).
-"""
+"""The network diagram of a client: sites as cards, lines as labelled edges, a legend."""
 
 from __future__ import annotations
 
 import functools
-import io
 import math
-import unicodedata
-import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ..model import Client, NetLine, Site
+from ...model import Client, NetLine, Site
+from .canvas import (
+    APP_PT,
+    BRANCH_TIER,
+    CARD_MAX_W,
+    CARD_MIN_W,
+    CARRIERS,
+    COL_GAP,
+    DRAWING_VERSION,
+    EDGE_PT,
+    GREY,
+    KINDS,
+    MARGIN,
+    MAX_APPS,
+    MAX_COLS,
+    NAME_PT,
+    OTHER_KIND,
+    OVERLAY_WORDS,
+    PAD,
+    PNG_DPI,
+    PNG_MAX_PIXELS,
+    ROW_GAP,
+    SEP,
+    SUB_PT,
+    TEXT,
+    TIER,
+    TITLE_PT,
+    _fit,
+    _line_h,
+    _new_figure,
+    _png_font,
+    _render,
+    _width,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -36,149 +50,6 @@ if TYPE_CHECKING:
 Fmt = Literal["svg", "png"]
 
 # What the browser should look for, in order (the SVG's CSS font-family).
-CSS_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
-# What PNG rendering may find installed (Debian fonts-noto-cjk, fonts-wqy-*, Windows, macOS …).
-PNG_FONTS = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "Noto Sans SC",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "SimHei",
-    "Heiti SC",
-    "Sarasa Gothic SC",
-    "Noto Sans CJK JP",
-    "Droid Sans Fallback",
-    "AR PL UMing CN",
-)
-LATIN_FONT = "DejaVu Sans"  # ships with matplotlib: there is always a font to measure with
-PNG_DPI = 150
-DRAWING_VERSION = 1  # bump when the drawing changes, so pictures cached by network_key are redrawn
-PNG_MAX_PIXELS = 4000  # longest side of a network PNG; the dpi drops for very large networks
-
-RED, AMBER, GREEN, GREY = "#dc2626", "#f59e0b", "#16a34a", "#6b7280"
-TEXT = "#1f2937"
-
-# kind → (label, fill, border); site kinds of schemas/client.schema.json
-KINDS: Mapping[str, tuple[str, str, str]] = {
-    "core": ("核心", "#dbe8f7", "#1f5fa8"),
-    "idc": ("IDC", "#ebe2f8", "#6a3fb5"),
-    "hub": ("HUB", "#dcf2e3", "#2e7d46"),
-    "branch": ("分支", "#fff1d6", "#b7791f"),
-    "cloud": ("云", "#dcf3f7", "#177e96"),
-}
-OTHER_KIND = ("站点", "#eeeeee", GREY)
-# rows from top to bottom: cloud, then core and IDC, then HUBs, then branches (and unknown kinds)
-TIER = {"cloud": 0, "core": 1, "idc": 1, "hub": 2}
-BRANCH_TIER = 3
-# carrier colours of the edges; anything else is grey ("其他运营商")
-CARRIERS = (
-    ("中国电信", "#2563eb", ("电信", "telecom")),
-    ("中国联通", "#dc2626", ("联通", "unicom")),
-    ("中国移动", "#059669", ("移动", "mobile")),
-)
-# line types drawn dashed: over the internet rather than a private circuit
-OVERLAY_WORDS = ("互联网", "internet", "宽带", "sd-wan", "vpn", "隧道", "4g", "5g", "lte", "broadband")
-
-# sizes in points; the network diagram works in inches (1 data unit = 1 inch)
-NAME_PT, SUB_PT, APP_PT, EDGE_PT, TITLE_PT = 10.5, 8.0, 7.5, 7.5, 13.0
-PAD, SEP, ROW_GAP, COL_GAP, MARGIN = 0.1, 0.08, 0.95, 0.8, 0.35
-MAX_COLS, MAX_APPS = 6, 6
-CARD_MIN_W, CARD_MAX_W = 1.5, 3.4
-
-
-# ---------------------------------------------------------------- shared plumbing
-
-
-def _em(text: str) -> float:
-    """Estimated width in em: layout must not depend on which fonts are installed."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
-
-
-def _width(text: str, pt: float) -> float:
-    return _em(text) * pt / 72
-
-
-def _line_h(pt: float) -> float:
-    return pt * 1.35 / 72
-
-
-def _fit(text: str, pt: float, room: float) -> str:
-    """``text``, cut with an ellipsis when wider than ``room`` inches."""
-    if _width(text, pt) <= room:
-        return text
-    while text and _width(text + "…", pt) > room:
-        text = text[:-1]
-    return text + "…"
-
-
-def _png_font() -> str | None:
-    """The first installed CJK font of :data:`PNG_FONTS`, or None."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in PNG_FONTS if name in installed), None)
-
-
-@contextmanager
-def _style(fmt: Fmt) -> Iterator[None]:
-    """matplotlib's defaults (not the user's matplotlibrc) plus ours, for one render."""
-    import matplotlib as mpl
-
-    if fmt == "png":
-        found = _png_font()
-        fonts = [found, LATIN_FONT] if found else [LATIN_FONT]
-    else:
-        fonts = [*CSS_FONTS, LATIN_FONT]
-    with mpl.rc_context():
-        mpl.rcdefaults()
-        mpl.rcParams.update(
-            {
-                "svg.fonttype": "none",  # text stays text: selectable, searchable, escaped
-                "svg.hashsalt": "kb-diagrams",  # stable clip-path ids
-                "text.parse_math": False,  # "$x^2$" in a name is not mathtext
-                "text.usetex": False,
-                "font.family": ["sans-serif"],
-                "font.sans-serif": fonts,
-                "axes.unicode_minus": False,
-            }
-        )
-        yield
-
-
-def _new_figure(width: float, height: float, *, constrained: bool = False) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained" if constrained else None)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig: Figure, fmt: Fmt, dpi: float) -> bytes:
-    buf = io.BytesIO()
-    if fmt == "svg":
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, facecolor="white")
-    else:
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
-    return buf.getvalue()
-
-
-def _render(fmt: Fmt, draw: Callable[[], Figure], dpi: Callable[[Figure], float] | None = None) -> bytes:
-    if fmt not in ("svg", "png"):
-        raise ValueError(f"unknown picture format {fmt!r}")
-    with _style(fmt), warnings.catch_warnings():
-        # without a CJK font matplotlib warns once per missing glyph (when measuring text for
-        # either format); boxes in the PNG are the documented fallback, so not a failure
-        warnings.filterwarnings("ignore", message="Glyph .* missing from")
-        fig = draw()
-        try:
-            return _save(fig, fmt, dpi(fig) if dpi else PNG_DPI)
-        finally:
-            fig.clear()
 
 
 # ---------------------------------------------------------------- network diagram
@@ -577,76 +448,3 @@ def network_key(client: Client, fmt: Fmt = "svg") -> str:
         [(a.name, a.site, list(a.ports)) for a in client.applications],
     ]
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()
-
-
-# ---------------------------------------------------------------- bar charts
-
-
-def _bars(
-    rows: Sequence[tuple[str, int]], colours: Sequence[str], xlabel: str, suffix: str = ""
-) -> tuple[Figure, Axes]:
-    longest = max((_width(name, 9) for name, _v in rows), default=1.0)
-    fig = _new_figure(max(6.0, min(longest, 3.5) + 4.5), 1.0 + 0.36 * max(len(rows), 1), constrained=True)
-    ax = fig.add_subplot()
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    if not rows:
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, "暂无数据", transform=ax.transAxes, ha="center", va="center", color=GREY, parse_math=False)
-        return fig, ax
-    names = [_fit(name, 9, 3.5) for name, _v in rows]
-    values = [v for _n, v in rows]
-    ax.barh(range(len(rows)), values, color=colours, height=0.62, zorder=2)
-    ax.set_yticks(range(len(rows)), labels=names, fontsize=9)
-    for label in ax.get_yticklabels():
-        label.set_parse_math(False)
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel, fontsize=9, color=TEXT)
-    ax.tick_params(axis="x", labelsize=8, colors=GREY)
-    ax.grid(axis="x", color="#e5e7eb", zorder=0)
-    for i, v in enumerate(values):
-        ax.text(max(v, 0), i, f" {v}{suffix}", va="center", fontsize=8, color=TEXT, parse_math=False)
-    return fig, ax
-
-
-def _level(red_if: bool, amber_if: bool) -> str:
-    return RED if red_if else AMBER if amber_if else GREEN
-
-
-def load_chart(rows: Sequence[tuple[str, int]], limit: int | None, fmt: Fmt = "svg") -> bytes:
-    """Clients per engineer (display name, count) as horizontal bars, a dashed line at the
-    load limit (§7.3): over the limit red, at it amber, under it green."""
-
-    def draw() -> Figure:
-        from matplotlib.ticker import MaxNLocator
-
-        colours = [GREEN if limit is None else _level(v > limit, v == limit) for _n, v in rows]
-        fig, ax = _bars(rows, colours, "在服务客户数")
-        if rows:
-            top = max(max(v for _n, v in rows), limit or 0)
-            ax.set_xlim(0, top + 1)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            if limit is not None:
-                ax.axvline(limit, color=GREY, ls="--", lw=1.2, zorder=3)
-                ax.text(
-                    limit, -0.7, f"上限 {limit}", ha="center", va="bottom", fontsize=8, color=GREY, parse_math=False
-                )
-        return fig
-
-    return _render(fmt, draw)
-
-
-def completeness_chart(rows: Sequence[tuple[str, int]], fmt: Fmt = "svg") -> bytes:
-    """Knowledge-base completeness (§5.2) per client (name, percent) as horizontal bars on a
-    0–100 axis: under 50 red, under 100 amber, 100 green."""
-
-    def draw() -> Figure:
-        colours = [_level(v < 50, v < 100) for _n, v in rows]
-        clipped = [(n, max(0, min(100, v))) for n, v in rows]
-        fig, ax = _bars(clipped, colours, "知识库完整度（%）", "%")
-        if rows:
-            ax.set_xlim(0, 112)  # room for "100%" after the longest bar
-            ax.set_xticks([0, 25, 50, 75, 100])
-        return fig
-
-    return _render(fmt, draw)
