@@ -59,6 +59,10 @@ def is_cidr(s: str) -> bool:
     return True
 
 
+def is_slug(s: str) -> bool:
+    return bool(_SLUG.match(s))
+
+
 def is_mobile(s: str) -> bool:
     return bool(_MOBILE.match(s))
 

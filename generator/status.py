@@ -14,19 +14,12 @@ from rich.table import Table
 from rich.text import Text
 
 from .finding import Finding, Lang, Msg, Severity
+from .labels import STATUS, TIER
 from .model import KB, Client, Engineer
 from .rules import all_rules
 from .rules.common import ACTIVE, served_by
 from .scoring import kb_completeness
 
-_STATUS = {
-    "candidate": Msg("候选", "candidate"),
-    "applied": Msg("已申请", "applied"),
-    "dedicated": Msg("专属服务中", "dedicated"),
-    "temporary-priority": Msg("临时优先级", "temporary priority"),
-    "exited": Msg("已退出", "exited"),
-}
-_TIER = {"platinum": Msg("铂金（重保）", "platinum"), "gold": Msg("金", "gold"), "silver": Msg("银", "silver")}
 _ELIGIBILITY_RULES = ("eng.level", "eng.tenure", "eng.certs", "eng.products", "eng.pool")
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _SEV_NAME = {
@@ -88,13 +81,13 @@ def overview(kb: KB, findings: Sequence[Finding], today: dt.date, lang: Lang) ->
         *_SEV_NAME.values(),
     ):
         clients.add_column(col(lang), justify="right" if col in (t("知识库", "KB"), *_SEV_NAME.values()) else "left")
-    order = list(_STATUS)
+    order = list(STATUS)
     for c in sorted(kb.clients.values(), key=lambda c: (order.index(c.status) if c.status in order else 9, c.id)):
         engineer = c.assignment.engineer if c.assignment else None
         clients.add_row(
             f"{c.name or ''} [dim]{c.id}[/dim]",
-            _STATUS[c.status](lang) if c.status in _STATUS else str(c.status),
-            _TIER[c.tier](lang) if c.tier in _TIER else "—",
+            STATUS[c.status](lang) if c.status in STATUS else str(c.status),
+            TIER[c.tier](lang) if c.tier in TIER else "—",
             kb.engineer_name(engineer) if engineer else "—",
             _pct(c) if c.status in ACTIVE else Text("—", style="dim"),
             *_count_cells(_counts(findings, f"clients/{c.folder}")),
@@ -135,8 +128,8 @@ def client_detail(kb: KB, c: Client, findings: Sequence[Finding], lang: Lang) ->
     card.add_column(style="bold")
     card.add_column()
     card.add_row(t("客户", "client")(lang), f"{c.name or ''} ({c.id})")
-    card.add_row(t("状态", "status")(lang), _STATUS[c.status](lang) if c.status in _STATUS else str(c.status))
-    card.add_row(t("级别", "tier")(lang), _TIER[c.tier](lang) if c.tier in _TIER else "—")
+    card.add_row(t("状态", "status")(lang), STATUS[c.status](lang) if c.status in STATUS else str(c.status))
+    card.add_row(t("级别", "tier")(lang), TIER[c.tier](lang) if c.tier in TIER else "—")
     card.add_row(t("专属工程师", "engineer")(lang), kb.engineer_name(a.engineer) if a and a.engineer else "—")
     card.add_row(t("备份工程师", "backup")(lang), kb.engineer_name(a.backup) if a and a.backup else "—")
     card.add_row(t("接口人", "interface")(lang), c.account_manager.name or "—" if c.account_manager else "—")

@@ -16,8 +16,6 @@ SHORT_ITEM = 10  # a one-line text list is split at ，、； only when every pa
 MAX_UNZIPPED = 200 * 1024 * 1024  # refuse zip bombs before python-docx inflates them
 
 _KEY = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\Z")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9\-]*\Z")
-_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
 _EMPTY = frozenset({"", "—", "——", "-", "–", "/", "／"})
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\Z")
 _NUMBER = re.compile(r"([+-]?\d+(?:\.\d+)?)(万)?(元|人民币|mbps|mb|m|gbps|gb|g|分钟|min|小时|h|个|%)?\Z", re.I)

@@ -15,8 +15,9 @@ from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from ..formats import is_slug
 from ..load import load_file
-from .common import _ENGINEER_REFS, _KEY, _SITE_REFS, _SLUG, MAX_BYTES, MAX_UNZIPPED, REQUIRED, ImportResult, Problem
+from .common import _ENGINEER_REFS, _KEY, _SITE_REFS, MAX_BYTES, MAX_UNZIPPED, REQUIRED, ImportResult, Problem
 from .values import _clean, _is_value, _lists, _node, _ordered, _types, client_schema, convert
 
 # ------------------------------------------------------------------ the document walk
@@ -378,7 +379,7 @@ def _resolve(data: dict[str, Any], engineers: Mapping[str, str]) -> None:
     refs += [(data[g], k, engineers) for g, k in _ENGINEER_REFS if isinstance(data.get(g), dict)]
     for record, key, names in refs:
         value = record.get(key)
-        if isinstance(value, str) and not _SLUG.match(value) and value in names:
+        if isinstance(value, str) and not is_slug(value) and value in names:
             record[key] = names[value]
 
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..load.encoding import BAD_CHARS
 from ..pipeline import PACKAGE_SCHEMAS, find_schemas
 from .common import (
     _ALIASES,
-    _BAD_CHARS,
     _BULLET,
     _CHECKED,
     _CODED,
@@ -85,7 +85,7 @@ def _is_value(node: Mapping[str, Any]) -> bool:
 
 def _clean(text: str) -> str:
     text = text.replace(MISSING, "").replace("\r\n", "\n").replace("\r", "\n")
-    text = _BAD_CHARS.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n")).strip()
+    text = BAD_CHARS.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n")).strip()
     return "" if text in _EMPTY else text
 
 

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..formats import is_slug
 from ..load import load_file
-from .common import _SLUG, Problem
+from .common import Problem
 from .dump import to_yaml
 from .reader import _get, _set, engineer_names, read_application
 from .values import _is_table, _node, _ordered, client_schema
@@ -66,7 +67,7 @@ def import_application(root: Path, data: bytes, force: bool = False) -> tuple[Pa
     cid = result.data.get("id")
     if not isinstance(cid, str):
         return None, problems
-    if not _SLUG.match(cid):
+    if not is_slug(cid):
         problems.append(
             Problem(
                 f"客户 ID“{cid}”不是小写短名（小写字母、数字和连字符，如 hx-logistics），未写入档案。",

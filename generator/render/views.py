@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .. import labels
 from ..finding import Finding, Severity
 from ..history import History
 from ..model import KB, Client, Engineer, Step
@@ -23,14 +24,8 @@ from ..scoring import kb_completeness, kb_sections
 from . import diagrams
 from .escape import link, text
 
-STATUS = {
-    "candidate": "候选",
-    "applied": "已申请",
-    "dedicated": "专属服务中",
-    "temporary-priority": "临时优先级",
-    "exited": "已退出",
-}
-TIER = {"platinum": "铂金（重保）", "gold": "金", "silver": "银"}
+STATUS = {k: v.zh for k, v in labels.STATUS.items()}
+TIER = {k: v.zh for k, v in labels.TIER.items()}
 KIND = {"core": "核心站点", "hub": "HUB", "idc": "IDC", "branch": "分支", "cloud": "云"}
 LEVEL = {"technical": "技术", "business": "业务", "decision": "决策"}
 EVENT = {
