@@ -6,7 +6,6 @@ unusable environment (not a KB, our schemas unreadable, an internal bug).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import traceback
@@ -17,76 +16,27 @@ from typing import Any
 import click
 
 from . import __version__
+from .commands.common import (
+    EXIT_ENV,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EnvProblem,
+    find_client,
+    kb_root_of,
+    lang_option,
+    output_option,
+    root_option,
+    run_pipeline,
+    say,
+    selected,
+    selection,
+    today_of,
+    today_option,
+    write_output,
+)
 from .finding import Lang, Msg, Severity
 from .history import changed_since as history_changed_since
-from .pipeline import Outcome
-from .pipeline import check as run_check
 from .report import FORMATS, github_summary, render
-from .validate import SchemaError
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ENV = 0, 1, 2
-
-
-class EnvProblem(Exception):
-    """The command cannot run here (exit 2); the text is already in the user's language."""
-
-
-def _say(lang: Lang, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
-
-
-def _root(root: str | None, lang: Lang) -> Path:
-    path = Path(root or ".").resolve()
-    if not path.is_dir():
-        raise EnvProblem(_say(lang, f"目录不存在：{path}", f"No such directory: {path}"))
-    from .discover import is_kb
-
-    if not is_kb(path):
-        raise EnvProblem(
-            _say(
-                lang,
-                f"{path} 不是知识库：没有 clients/、engineers/ 或 policy.yml。用 --root 指定知识库目录。",
-                f"{path} is not a KB: no clients/, engineers/ or policy.yml. Point --root at the KB folder.",
-            )
-        )
-    return path
-
-
-def _selection(root: Path, paths: Sequence[str], lang: Lang) -> list[str]:
-    """PATH arguments as KB-relative prefixes (files or folders)."""
-    out = []
-    for p in paths:
-        full = Path(p).resolve()
-        if not full.exists():
-            raise EnvProblem(_say(lang, f"路径不存在：{p}", f"No such path: {p}"))
-        try:
-            rel = full.relative_to(root).as_posix()
-        except ValueError as exc:
-            raise EnvProblem(_say(lang, f"{p} 不在知识库 {root} 之内。", f"{p} is outside the KB {root}.")) from exc
-        out.append("" if rel == "." else rel)
-    return out
-
-
-def _selected(file: str, prefixes: list[str]) -> bool:
-    return not prefixes or any(p == "" or file == p or file.startswith(p.rstrip("/") + "/") for p in prefixes)
-
-
-def _today(value: str | None, lang: Lang) -> dt.date:
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise EnvProblem(
-            _say(lang, f"--today 应为 YYYY-MM-DD：{value}", f"--today must be YYYY-MM-DD: {value}")
-        ) from exc
-
-
-def _run(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
-    try:
-        return run_check(kb_root, today)
-    except SchemaError as exc:
-        raise EnvProblem(_say(lang, f"无法使用 JSON Schema：{exc}", f"The JSON Schemas cannot be used: {exc}")) from exc
 
 
 def run_check_command(
@@ -98,23 +48,23 @@ def run_check_command(
     today: str | None,
     changed_since: str | None = None,
 ) -> int:
-    kb_root = _root(root, lang)
-    prefixes = _selection(kb_root, paths, lang)
+    kb_root = kb_root_of(root, lang)
+    prefixes = selection(kb_root, paths, lang)
     changed: set[str] | None = None
     if changed_since:
         try:
             changed = history_changed_since(kb_root, changed_since)
         except ValueError as exc:
             raise EnvProblem(
-                _say(
+                say(
                     lang,
                     f"无法确定自 {changed_since} 以来改动的文件：{exc}",
                     f"Cannot list the files changed since {changed_since}: {exc}",
                 )
             ) from exc
-    outcome = _run(kb_root, _today(today, lang), lang)
-    findings = [f for f in outcome.findings if _selected(f.file, prefixes)]
-    files = [f for f in outcome.kb.files if _selected(f, prefixes)]
+    outcome = run_pipeline(kb_root, today_of(today, lang), lang)
+    findings = [f for f in outcome.findings if selected(f.file, prefixes)]
+    files = [f for f in outcome.kb.files if selected(f, prefixes)]
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     out = render(findings, fmt, lang, files_checked=len(files), color=color)
     if out:
@@ -129,27 +79,13 @@ def run_check_command(
     warnings = sum(1 for f in blocking if f.severity is Severity.WARNING)
     if changed is not None and fmt == "text":
         click.echo(
-            _say(
+            say(
                 lang,
                 f"按 --changed-since {changed_since}：改动的 {len(changed)} 个文件中有 {errors} 个错误决定退出码。",
                 f"--changed-since {changed_since}: {errors} error(s) in the {len(changed)} changed files decide the exit code.",
             )
         )
     return EXIT_FINDINGS if errors or (strict and warnings) else EXIT_OK
-
-
-_lang_option = click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    envvar="KB_LANG",
-    show_default=True,
-    help="消息语言 / message language",
-)
-_root_option = click.option(
-    "--root", type=click.Path(file_okay=False), default=None, help="知识库目录（默认：当前目录）"
-)
-_today_option = click.option("--today", metavar="YYYY-MM-DD", default=None, help="固定“今天”的日期（用于复现）")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,9 +108,9 @@ def cli() -> None:
 @click.option(
     "--changed-since", metavar="REF", default=None, help="只有自 REF 以来改动的文件中的问题决定退出码（用于合并请求）"
 )
-@_lang_option
-@_root_option
-@_today_option
+@lang_option
+@root_option
+@today_option
 def check_cmd(
     paths: tuple[str, ...],
     fmt: str,
@@ -194,9 +130,9 @@ def check_cmd(
 @cli.command("build")
 @click.option("--strict", is_flag=True, help="有错误（或警告）时不发布，保留原来的 public/")
 @click.option("--no-forms", is_flag=True, help="不生成 Word 表单（大知识库预览时更快）")
-@_lang_option
-@_root_option
-@_today_option
+@lang_option
+@root_option
+@today_option
 def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today: str | None) -> None:
     """检查、生成页面、用 MkDocs 构建站点到 public/。
 
@@ -204,9 +140,9 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
     """
     from .publish import BuildFailed, form_jobs, generate, mkdocs_build, write_forms
 
-    kb_root = _root(root, lang)
-    day = _today(today, lang)
-    outcome = _run(kb_root, day, lang)
+    kb_root = kb_root_of(root, lang)
+    day = today_of(today, lang)
+    outcome = run_pipeline(kb_root, day, lang)
     findings = outcome.findings
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
@@ -221,7 +157,7 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
     )
     if strict and (errors or warnings):
         click.echo(
-            _say(
+            say(
                 lang,
                 "kb：--strict：有错误或警告，未发布，public/ 保持不变。",
                 "kb: --strict: errors or warnings found; nothing published, public/ unchanged.",
@@ -231,7 +167,7 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
         sys.exit(EXIT_FINDINGS)
     if not (kb_root / "mkdocs.yml").is_file():
         click.echo(
-            _say(
+            say(
                 lang,
                 "kb：这个知识库没有 mkdocs.yml，只做了检查，没有生成站点（从本仓库复制 mkdocs.yml 和 site/ 即可发布）。",
                 "kb: this KB has no mkdocs.yml: checked only, no site built (copy mkdocs.yml and site/ from this repository).",
@@ -245,12 +181,12 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
         out = mkdocs_build(kb_root, add=lambda fresh: write_forms(jobs, fresh))
     except BuildFailed as exc:
         raise EnvProblem(
-            _say(
+            say(
                 lang, f"站点构建失败，public/ 保持不变：\n{exc}", f"The site build failed; public/ is unchanged:\n{exc}"
             )
         ) from exc
     click.echo(
-        _say(
+        say(
             lang,
             f"已生成 {pages} 个页面和图片、{len(jobs)} 份 Word 表单，站点已发布到 {out}（错误 {errors} 个，见合规看板）。",
             f"Generated {pages} pages and pictures and {len(jobs)} Word forms; the site is in {out} "
@@ -261,9 +197,9 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
 
 @cli.command("serve")
 @click.option("--addr", default="127.0.0.1:8000", show_default=True, help="监听地址")
-@_lang_option
-@_root_option
-@_today_option
+@lang_option
+@root_option
+@today_option
 def serve_cmd(addr: str, lang: Lang, root: str | None, today: str | None) -> None:
     """本地预览：修改 YAML 档案后自动重新生成页面，浏览器自动刷新。"""
     import threading
@@ -273,14 +209,14 @@ def serve_cmd(addr: str, lang: Lang, root: str | None, today: str | None) -> Non
 
     from .publish import generate
 
-    kb_root = _root(root, lang)
+    kb_root = kb_root_of(root, lang)
 
     def regenerate() -> None:
-        day = _today(today, lang)
-        outcome = _run(kb_root, day, lang)
+        day = today_of(today, lang)
+        outcome = run_pipeline(kb_root, day, lang)
         generate(kb_root, outcome, day)
         n = sum(1 for f in outcome.findings if f.severity is Severity.ERROR)
-        click.echo(_say(lang, f"kb：已重新生成页面（{n} 个错误）。", f"kb: pages regenerated ({n} errors)."))
+        click.echo(say(lang, f"kb：已重新生成页面（{n} 个错误）。", f"kb: pages regenerated ({n} errors)."))
 
     def stamp() -> dict[str, float]:
         return {
@@ -320,24 +256,24 @@ def _usage_error(exc: click.UsageError, lang: Lang) -> str:
     name = "/".join(param.opts) if param is not None and param.opts else (param.name if param is not None else "")
     if isinstance(exc, click.NoSuchOption):
         near = ", ".join(exc.possibilities or ())
-        detail = _say(
+        detail = say(
             lang,
             f"没有选项 {exc.option_name}" + (f"（是不是想用 {near}？）" if near else ""),
             f"no such option {exc.option_name}" + (f" (did you mean {near}?)" if near else ""),
         )
     elif isinstance(exc, click.BadParameter) and param is not None and isinstance(param.type, click.Choice):
         choices = ", ".join(map(str, param.type.choices))
-        detail = _say(lang, f"{name} 的值无效，可选：{choices}", f"invalid value for {name}; choose from {choices}")
+        detail = say(lang, f"{name} 的值无效，可选：{choices}", f"invalid value for {name}; choose from {choices}")
     elif isinstance(exc, click.MissingParameter):
-        detail = _say(lang, f"缺少参数 {name}", f"missing {name}")
+        detail = say(lang, f"缺少参数 {name}", f"missing {name}")
     elif exc.message.startswith("No such command"):
-        detail = _say(
+        detail = say(
             lang, f"没有这个命令：{exc.message.split(chr(39))[1] if chr(39) in exc.message else ''}", exc.message
         )
     else:
         detail = exc.format_message()
     command = exc.ctx.command_path if exc.ctx is not None else "kb"
-    return _say(
+    return say(
         lang,
         f"kb：用法错误：{detail}\n运行“{command} --help”查看用法。",
         f"kb: usage error: {detail}\nRun '{command} --help' for usage.",
@@ -346,9 +282,9 @@ def _usage_error(exc: click.UsageError, lang: Lang) -> str:
 
 @cli.command("status")
 @click.argument("client_id", required=False)
-@_lang_option
-@_root_option
-@_today_option
+@lang_option
+@root_option
+@today_option
 def status_cmd(client_id: str | None, lang: Lang, root: str | None, today: str | None) -> None:
     """终端记分卡：每个客户的级别、工程师、知识库完善度和问题数，每名工程师的负载与资格。
 
@@ -358,9 +294,9 @@ def status_cmd(client_id: str | None, lang: Lang, root: str | None, today: str |
 
     from .status import client_detail, overview
 
-    kb_root = _root(root, lang)
-    day = _today(today, lang)
-    outcome = _run(kb_root, day, lang)
+    kb_root = kb_root_of(root, lang)
+    day = today_of(today, lang)
+    outcome = run_pipeline(kb_root, day, lang)
     console = Console(width=None if sys.stdout.isatty() else 140, no_color="NO_COLOR" in os.environ)
     if client_id is None:
         console.print(overview(outcome.kb, outcome.findings, day, lang))
@@ -371,7 +307,7 @@ def status_cmd(client_id: str | None, lang: Lang, root: str | None, today: str |
 
         near = difflib.get_close_matches(client_id, list(outcome.kb.clients), n=1)
         raise EnvProblem(
-            _say(
+            say(
                 lang,
                 f"没有客户“{client_id}”" + (f"，是不是想看 {near[0]}？" if near else "。"),
                 f"No client '{client_id}'" + (f"; did you mean {near[0]}?" if near else "."),
@@ -386,8 +322,8 @@ _CHANGE_WORDS = {"added": Msg("新增", "added"), "removed": Msg("删除", "remo
 @cli.command("history")
 @click.argument("client_id")
 @click.argument("section", required=False)
-@_lang_option
-@_root_option
+@lang_option
+@root_option
 def history_cmd(client_id: str, section: str | None, lang: Lang, root: str | None) -> None:
     """一个客户档案（或其中一节，如 contacts、contract）的变更时间线：日期、作者、提交、改了哪些键。"""
     from rich.console import Console
@@ -395,11 +331,11 @@ def history_cmd(client_id: str, section: str | None, lang: Lang, root: str | Non
 
     from .history import read_history
 
-    kb_root = _root(root, lang)
+    kb_root = kb_root_of(root, lang)
     file = f"clients/{client_id}/client.yml"
     if not (kb_root / file).is_file():
         raise EnvProblem(
-            _say(lang, f"没有客户“{client_id}”（找不到 {file}）。", f"No client '{client_id}' ({file} is missing).")
+            say(lang, f"没有客户“{client_id}”（找不到 {file}）。", f"No client '{client_id}' ({file} is missing).")
         )
     hist = read_history(kb_root)
     if hist.problem is not None:
@@ -415,7 +351,7 @@ def history_cmd(client_id: str, section: str | None, lang: Lang, root: str | Non
             continue
         if section is None:  # the whole dossier: one line per top-level section
             keys = {k: v for k, v in keys.items() if "." not in k and "[" not in k}
-        what = "；".join(f"{k} {_CHANGE_WORDS[v](lang)}" for k, v in keys.items()) or _say(
+        what = "；".join(f"{k} {_CHANGE_WORDS[v](lang)}" for k, v in keys.items()) or say(
             lang, "（仅格式变化）", "(formatting only)"
         )
         rows.append((commit, what))
@@ -432,12 +368,12 @@ def history_cmd(client_id: str, section: str | None, lang: Lang, root: str | Non
         table.add_row(commit.when.strftime("%Y-%m-%d %H:%M"), commit.sha[:8], commit.author, commit.subject, what)
     console = Console(width=None if sys.stdout.isatty() else 160, no_color="NO_COLOR" in os.environ)
     if not rows:
-        console.print(_say(lang, "没有找到提交记录。", "No commits found."))
+        console.print(say(lang, "没有找到提交记录。", "No commits found."))
     else:
         console.print(table)
     if file in hist.dirty:
         console.print(
-            _say(
+            say(
                 lang,
                 "注意：该文件有未提交的修改，不在上表中。",
                 "Note: the file has uncommitted changes, not shown above.",
@@ -450,109 +386,78 @@ def export_group() -> None:
     """导出 Word 表单（.docx）：申请表、知识库手册、问题定界分析报告，以及空白表单。"""
 
 
-def _write(data: bytes, default: str, output: str | None, lang: Lang) -> None:
-    target = Path(output) if output else Path(default)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    except OSError as exc:
-        raise EnvProblem(
-            _say(lang, f"无法写入 {target}：{exc.strerror}", f"Cannot write {target}: {exc.strerror}")
-        ) from exc
-    click.echo(_say(lang, f"已写入 {target}", f"Wrote {target}"))
-
-
-def _client(outcome: Outcome, client_id: str, lang: Lang) -> Any:
-    c = outcome.kb.clients.get(client_id)
-    if c is None:
-        import difflib
-
-        near = difflib.get_close_matches(client_id, list(outcome.kb.clients), n=1)
-        raise EnvProblem(
-            _say(
-                lang,
-                f"没有客户“{client_id}”" + (f"，是不是想写 {near[0]}？" if near else "。"),
-                f"No client '{client_id}'" + (f"; did you mean {near[0]}?" if near else "."),
-            )
-        )
-    return c
-
-
-_output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), default=None, help="输出文件（默认：当前目录下的中文文件名）"
-)
-
-
 @export_group.command("application")
 @click.argument("client_id")
-@_output_option
-@_lang_option
-@_root_option
-@_today_option
+@output_option
+@lang_option
+@root_option
+@today_option
 def export_application(client_id: str, output: str | None, lang: Lang, root: str | None, today: str | None) -> None:
     """《专属工程师服务申请表》，由客户档案填好；缺的必填项标为【缺】。"""
     from .render import forms
 
-    outcome = _run(_root(root, lang), _today(today, lang), lang)
-    c = _client(outcome, client_id, lang)
-    _write(forms.render_application(outcome.kb, c), forms.default_filename("application", c.name or c.id), output, lang)
+    outcome = run_pipeline(kb_root_of(root, lang), today_of(today, lang), lang)
+    c = find_client(outcome, client_id, lang)
+    write_output(
+        forms.render_application(outcome.kb, c), forms.default_filename("application", c.name or c.id), output, lang
+    )
 
 
 @export_group.command("kb")
 @click.argument("client_id")
-@_output_option
-@_lang_option
-@_root_option
-@_today_option
+@output_option
+@lang_option
+@root_option
+@today_option
 def export_kb(client_id: str, output: str | None, lang: Lang, root: str | None, today: str | None) -> None:
     """《客户运维知识库》手册：封面、目录、六个部分和网络拓扑图。"""
     from .render import forms
 
-    day = _today(today, lang)
-    outcome = _run(_root(root, lang), day, lang)
-    c = _client(outcome, client_id, lang)
-    _write(forms.render_kb(outcome.kb, c, day), forms.default_filename("kb", c.name or c.id), output, lang)
+    day = today_of(today, lang)
+    outcome = run_pipeline(kb_root_of(root, lang), day, lang)
+    c = find_client(outcome, client_id, lang)
+    write_output(forms.render_kb(outcome.kb, c, day), forms.default_filename("kb", c.name or c.id), output, lang)
 
 
 @export_group.command("handoff")
 @click.argument("client_id")
 @click.argument("task_id")
-@_output_option
-@_lang_option
-@_root_option
-@_today_option
+@output_option
+@lang_option
+@root_option
+@today_option
 def export_handoff(
     client_id: str, task_id: str, output: str | None, lang: Lang, root: str | None, today: str | None
 ) -> None:
     """《问题定界分析报告》：一个跨部门协同任务（§6）。"""
     from .render import forms
 
-    outcome = _run(_root(root, lang), _today(today, lang), lang)
-    c = _client(outcome, client_id, lang)
+    outcome = run_pipeline(kb_root_of(root, lang), today_of(today, lang), lang)
+    c = find_client(outcome, client_id, lang)
     h = next((x for x in c.handoffs if x.task_id == task_id), None)
     if h is None:
-        known = "、".join(x.task_id or "?" for x in c.handoffs) or _say(lang, "（无）", "(none)")
+        known = "、".join(x.task_id or "?" for x in c.handoffs) or say(lang, "（无）", "(none)")
         raise EnvProblem(
-            _say(
+            say(
                 lang,
                 f"客户 {client_id} 没有任务“{task_id}”；已有：{known}",
                 f"Client {client_id} has no task '{task_id}'; known: {known}",
             )
         )
-    _write(
+    write_output(
         forms.render_handoff(outcome.kb, c, h), forms.default_filename("handoff", c.name or c.id, task_id), output, lang
     )
 
 
 @export_group.command("blank")
 @click.argument("kind", type=click.Choice(["application", "kb", "handoff"]))
-@_output_option
-@_lang_option
+@output_option
+@lang_option
 def export_blank(kind: str, output: str | None, lang: Lang) -> None:
     """空白表单：销售、客户成功在 Word/WPS 中填写，再用 kb import 导回。"""
     from .render import forms
 
-    _write(forms.render_blank(kind), forms.default_filename(kind, None), output, lang)  # type: ignore[arg-type]
+    write_output(forms.render_blank(kind), forms.default_filename(kind, None), output, lang)  # type: ignore[arg-type]
 
 
 @cli.group("import")
@@ -563,9 +468,9 @@ def import_group() -> None:
 @import_group.command("application")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--force", is_flag=True, help="覆盖已有的档案")
-@_lang_option
-@_root_option
-@_today_option
+@lang_option
+@root_option
+@today_option
 def import_application_cmd(file: str, force: bool, lang: Lang, root: str | None, today: str | None) -> None:
     """读入填好的《专属工程师服务申请表》，写出 clients/<id>/client.yml，再检查它。
 
@@ -573,22 +478,22 @@ def import_application_cmd(file: str, force: bool, lang: Lang, root: str | None,
     """
     from .importer import import_application
 
-    kb_root = _root(root, lang)
+    kb_root = kb_root_of(root, lang)
     source = Path(file)
     if source.stat().st_size > 20 * 1024 * 1024:
         raise EnvProblem(
-            _say(lang, f"{file} 超过 20 MB，不像是一份申请表。", f"{file} is over 20 MB; not an application form.")
+            say(lang, f"{file} 超过 20 MB，不像是一份申请表。", f"{file} is over 20 MB; not an application form.")
         )
     try:
         path, problems = import_application(kb_root, source.read_bytes(), force=force)
     except OSError as exc:
-        raise EnvProblem(_say(lang, f"无法写入档案：{exc}", f"Cannot write the dossier: {exc}")) from exc
+        raise EnvProblem(say(lang, f"无法写入档案：{exc}", f"Cannot write the dossier: {exc}")) from exc
     for p in problems:
         click.echo(p.render(lang) if hasattr(p, "render") else str(p), err=True)
     if path is None:
         sys.exit(EXIT_FINDINGS)
     click.echo(
-        _say(lang, f"已写入 {path.relative_to(kb_root)}；检查结果：", f"Wrote {path.relative_to(kb_root)}; check:")
+        say(lang, f"已写入 {path.relative_to(kb_root)}；检查结果：", f"Wrote {path.relative_to(kb_root)}; check:")
     )
     rel = path.relative_to(kb_root).as_posix()
     sys.exit(run_check_command((str(path),), "text", False, lang, str(kb_root), today) if rel else EXIT_OK)
@@ -606,18 +511,18 @@ def main(argv: Sequence[str] | None = None) -> Any:
     except click.Abort:
         sys.exit(1)
     except EnvProblem as exc:
-        click.echo(_say(lang, f"kb：{exc}", f"kb: {exc}"), err=True)
+        click.echo(say(lang, f"kb：{exc}", f"kb: {exc}"), err=True)
         sys.exit(EXIT_ENV)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for KB_DEBUG
         if type(exc).__name__ == "FormTemplateError":  # a KB's own Word template is broken: not our bug
-            click.echo(_say(lang, f"kb：Word 模板有问题：{exc}", f"kb: a Word template is broken: {exc}"), err=True)
+            click.echo(say(lang, f"kb：Word 模板有问题：{exc}", f"kb: a Word template is broken: {exc}"), err=True)
             sys.exit(EXIT_ENV)
         if os.environ.get("KB_DEBUG"):
             traceback.print_exc()
         click.echo(
-            _say(
+            say(
                 lang,
                 f"kb：内部错误（{type(exc).__name__}: {exc}）。请设置 KB_DEBUG=1 重试并报告。",
                 f"kb: internal error ({type(exc).__name__}: {exc}). Re-run with KB_DEBUG=1 and report it.",

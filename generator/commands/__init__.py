@@ -1,0 +1,1 @@
+"""The ``kb`` commands, one module per verb; ``generator.cli`` assembles them."""

@@ -1,0 +1,127 @@
+"""What every command shares: the KB folder, the day, the language, the exit codes, and
+the one exception that means "this command cannot run here" (exit 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..finding import Lang
+from ..pipeline import Outcome
+from ..pipeline import check as run_check
+from ..validate import SchemaError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ENV = 0, 1, 2
+
+
+class EnvProblem(Exception):
+    """The command cannot run here (exit 2); the text is already in the user's language."""
+
+
+def say(lang: Lang, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def kb_root_of(root: str | None, lang: Lang) -> Path:
+    path = Path(root or ".").resolve()
+    if not path.is_dir():
+        raise EnvProblem(say(lang, f"目录不存在：{path}", f"No such directory: {path}"))
+    from ..discover import is_kb
+
+    if not is_kb(path):
+        raise EnvProblem(
+            say(
+                lang,
+                f"{path} 不是知识库：没有 clients/、engineers/ 或 policy.yml。用 --root 指定知识库目录。",
+                f"{path} is not a KB: no clients/, engineers/ or policy.yml. Point --root at the KB folder.",
+            )
+        )
+    return path
+
+
+def selection(root: Path, paths: Sequence[str], lang: Lang) -> list[str]:
+    """PATH arguments as KB-relative prefixes (files or folders)."""
+    out = []
+    for p in paths:
+        full = Path(p).resolve()
+        if not full.exists():
+            raise EnvProblem(say(lang, f"路径不存在：{p}", f"No such path: {p}"))
+        try:
+            rel = full.relative_to(root).as_posix()
+        except ValueError as exc:
+            raise EnvProblem(say(lang, f"{p} 不在知识库 {root} 之内。", f"{p} is outside the KB {root}.")) from exc
+        out.append("" if rel == "." else rel)
+    return out
+
+
+def selected(file: str, prefixes: list[str]) -> bool:
+    return not prefixes or any(p == "" or file == p or file.startswith(p.rstrip("/") + "/") for p in prefixes)
+
+
+def today_of(value: str | None, lang: Lang) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise EnvProblem(
+            say(lang, f"--today 应为 YYYY-MM-DD：{value}", f"--today must be YYYY-MM-DD: {value}")
+        ) from exc
+
+
+def run_pipeline(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
+    try:
+        return run_check(kb_root, today)
+    except SchemaError as exc:
+        raise EnvProblem(say(lang, f"无法使用 JSON Schema：{exc}", f"The JSON Schemas cannot be used: {exc}")) from exc
+
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    envvar="KB_LANG",
+    show_default=True,
+    help="消息语言 / message language",
+)
+root_option = click.option(
+    "--root", type=click.Path(file_okay=False), default=None, help="知识库目录（默认：当前目录）"
+)
+today_option = click.option("--today", metavar="YYYY-MM-DD", default=None, help="固定“今天”的日期（用于复现）")
+
+
+def write_output(data: bytes, default: str, output: str | None, lang: Lang) -> None:
+    target = Path(output) if output else Path(default)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as exc:
+        raise EnvProblem(
+            say(lang, f"无法写入 {target}：{exc.strerror}", f"Cannot write {target}: {exc.strerror}")
+        ) from exc
+    click.echo(say(lang, f"已写入 {target}", f"Wrote {target}"))
+
+
+def find_client(outcome: Outcome, client_id: str, lang: Lang) -> Any:
+    c = outcome.kb.clients.get(client_id)
+    if c is None:
+        import difflib
+
+        near = difflib.get_close_matches(client_id, list(outcome.kb.clients), n=1)
+        raise EnvProblem(
+            say(
+                lang,
+                f"没有客户“{client_id}”" + (f"，是不是想写 {near[0]}？" if near else "。"),
+                f"No client '{client_id}'" + (f"; did you mean {near[0]}?" if near else "."),
+            )
+        )
+    return c
+
+
+output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default=None, help="输出文件（默认：当前目录下的中文文件名）"
+)
