@@ -34,6 +34,7 @@ from .commands.common import (
     today_option,
     write_output,
 )
+from .commands.new import new_group
 from .finding import Lang, Msg, Severity
 from .history import changed_since as history_changed_since
 from .report import FORMATS, github_summary, render
@@ -497,6 +498,10 @@ def import_application_cmd(file: str, force: bool, lang: Lang, root: str | None,
     )
     rel = path.relative_to(kb_root).as_posix()
     sys.exit(run_check_command((str(path),), "text", False, lang, str(kb_root), today) if rel else EXIT_OK)
+
+
+# Commands that live in their own modules (generator/commands/<verb>.py).
+cli.add_command(new_group)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:
