@@ -21,6 +21,7 @@ from .commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EnvProblem,
+    FindingsProblem,
     find_client,
     kb_root_of,
     lang_option,
@@ -35,6 +36,7 @@ from .commands.common import (
     write_output,
 )
 from .commands.new import new_group
+from .commands.route import export_routing, route_cmd
 from .finding import Lang, Msg, Severity
 from .history import changed_since as history_changed_since
 from .report import FORMATS, github_summary, render
@@ -502,6 +504,8 @@ def import_application_cmd(file: str, force: bool, lang: Lang, root: str | None,
 
 # Commands that live in their own modules (generator/commands/<verb>.py).
 cli.add_command(new_group)
+cli.add_command(route_cmd)
+export_group.add_command(export_routing)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:
@@ -518,6 +522,9 @@ def main(argv: Sequence[str] | None = None) -> Any:
     except EnvProblem as exc:
         click.echo(say(lang, f"kb：{exc}", f"kb: {exc}"), err=True)
         sys.exit(EXIT_ENV)
+    except FindingsProblem as exc:
+        click.echo(say(lang, f"kb：{exc}", f"kb: {exc}"), err=True)
+        sys.exit(EXIT_FINDINGS)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for KB_DEBUG

@@ -14,6 +14,7 @@ from typing import Any
 from .fields import date_at, flag_at, int_at, list_at, mapping_at, text_at, texts_at
 from .load import Loaded
 from .model import Date, Where
+from .workdays import WorkCalendar
 
 GRADES = ("associate", "intermediate", "advanced")  # 初级 < 中级 < 高级
 
@@ -57,6 +58,10 @@ class Policy:
     def judged(self, day: Date | None) -> bool:
         """Whether a record dated ``day`` is judged by its commit date (not imported at adoption)."""
         return day is not None and (self.adopted_on is None or day >= self.adopted_on)
+
+    def work_calendar(self) -> WorkCalendar:
+        """Chinese working days with this policy's ``calendar`` additions."""
+        return WorkCalendar.from_days((d for d, _ in self.extra_holidays), (d for d, _ in self.extra_workdays))
 
     def grade_at_least(self, grade: str | None) -> bool:
         """Whether a certificate grade meets ``general_min_grade``."""

@@ -22,6 +22,10 @@ class EnvProblem(Exception):
     """The command cannot run here (exit 2); the text is already in the user's language."""
 
 
+class FindingsProblem(Exception):
+    """The KB itself has a problem the user must fix before this command can answer (exit 1)."""
+
+
 def say(lang: Lang, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
@@ -73,9 +77,10 @@ def today_of(value: str | None, lang: Lang) -> dt.date:
         ) from exc
 
 
-def run_pipeline(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
+def run_pipeline(kb_root: Path, today: dt.date, lang: Lang, git: bool = True) -> Outcome:
+    """The whole check; ``git=False`` skips the history stage (commands that only read the model)."""
     try:
-        return run_check(kb_root, today)
+        return run_check(kb_root, today, git=git)
     except SchemaError as exc:
         raise EnvProblem(say(lang, f"无法使用 JSON Schema：{exc}", f"The JSON Schemas cannot be used: {exc}")) from exc
 
@@ -108,6 +113,13 @@ def write_output(data: bytes, default: str, output: str | None, lang: Lang) -> N
 
 def find_client(outcome: Outcome, client_id: str, lang: Lang) -> Any:
     c = outcome.kb.clients.get(client_id)
+    file = f"clients/{client_id}/client.yml"
+    if c is None and file in outcome.loaded:
+        shown = [f for f in outcome.findings if f.file == file and f.severity.value == "error"][:5]
+        detail = "\n".join(f"  {f.file}:{f.line}:{f.column}: {f.message(lang)}" for f in shown)
+        raise FindingsProblem(
+            say(lang, f"客户“{client_id}”的档案无法读取：\n{detail}", f"The dossier of '{client_id}' cannot be read:\n{detail}")
+        )
     if c is None:
         import difflib
 

@@ -16,11 +16,12 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from .. import routing
 from ..finding import Severity
 from ..model import KB, Client
 from ..rules.common import ACTIVE, add_months, served_by
 from ..scoring import kb_completeness
-from . import diagrams
+from . import diagrams, routing_table
 from .escape import block, finalize, link, text
 from .views import (
     MISSING,
@@ -32,7 +33,6 @@ from .views import (
     file_subject,
     finding_rows,
     join,
-    on_leave,
 )
 
 CHART_ROWS = 30
@@ -180,7 +180,13 @@ def build_pages(
         rules=sorted({r["rule"] for r in rows}),
     )
     out["transition.md"] = _transition_page(env, s, clients)
-    out["routing.md"] = _routing_page(env, s, clients)
+    out["routing.md"] = _routing_page(env, s)
+    try:  # the same table as `kb export routing`, downloadable from the page
+        desk = routing.table(kb, today)
+        out["routing.csv"] = routing_table.to_csv(kb, desk).encode("utf-8-sig")
+        out["routing.json"] = routing_table.to_json(kb, desk, today)
+    except routing.RoutingProblem:
+        pass
     upcoming = sorted(
         (f for f in s.findings if f.due is not None and f.due <= today + dt.timedelta(days=90)),
         key=lambda f: (f.due or today, f.severity.rank),
@@ -263,43 +269,57 @@ def _transition_page(env: Environment, s: SiteInput, clients: list[Client]) -> s
     )
 
 
-def _routing_page(env: Environment, s: SiteInput, clients: list[Client]) -> str:
+def _routing_page(env: Environment, s: SiteInput) -> str:
+    """The service desk's table (the same rows as ``kb export routing``) and who takes tickets today."""
     kb, today = s.kb, s.today
-    p = kb.policy
-    hours = f"工作日 {p.service_start}–{p.service_end}（5×8）" if p and p.service_start and p.service_end else "5×8"
+    try:
+        table = routing.table(kb, today)
+        hours = routing.service_hours(kb.policy)
+        cal = kb.policy.work_calendar() if kb.policy else None
+        at = dt.datetime.combine(today, hours.start, tzinfo=routing.CHINA)
+        now = {r.client.id: routing.route(kb, cal, r.client, at) for r in table} if cal else {}
+    except routing.RoutingProblem as exc:
+        return env.get_template("routing.md.j2").render(problem=exc.message.zh, rows=[], today=today)
+    workday = next(iter(now.values())).workday if now else True
     rows = []
-    for c in clients:
-        if c.status not in ACTIVE:
-            continue
-        a = c.assignment
-        engineer = kb.engineers.get(a.engineer) if a and a.engineer else None
-        on_duty = "标准流程（轮询）"
-        if engineer is not None:
-            on_duty = kb.engineer_name(engineer.id)
-            if on_leave(engineer, today):
-                backup = next(
-                    (x.backup for x in engineer.leave if x.start and x.end and x.start <= today <= x.end and x.backup),
-                    a.backup if a else None,
-                )
-                on_duty = (
-                    f"{kb.engineer_name(backup)}（{engineer.name} 休假）"
-                    if backup
-                    else "标准流程（专属工程师休假且无备份）"
-                )
-        priority = {"platinum": "P1 铂金", "gold": "P2 金", "silver": "P3 银"}.get(c.tier or "", "—")
-        if c.status == "temporary-priority":
-            priority = "临时优先级（高于标准一级）"
+    for r in table:
+        c = r.client
+        today_route = now.get(c.id)
+        if today_route is None or not workday:
+            on_duty = "—"
+        elif today_route.assignee is None:
+            on_duty = "标准流程（轮询）"
+        else:
+            on_duty = kb.engineer_name(today_route.assignee) + (
+                "（备份）" if today_route.mode == routing.BACKUP else ""
+            )
         rows.append(
             {
                 "client": link(c.name or c.id, f"clients/{c.folder}.md"),
-                "priority": priority,
-                "engineer": kb.engineer_name(a.engineer) if a and a.engineer else "—",
-                "backup": kb.engineer_name(a.backup) if a and a.backup else "—",
+                "status": STATUS.get(c.status or "", c.status or "—"),
+                "priority": r.priority.label.zh,
+                "route": "专属工程师" if r.route == routing.DEDICATED else "标准流程（轮询）",
+                "engineer": kb.engineer_name(r.engineer) if r.engineer else "—",
+                "backup": kb.engineer_name(r.backup) if r.backup else "—",
                 "today": on_duty,
+                "leave": join(
+                    [
+                        f"{w.start}～{w.end} → {kb.engineer_name(w.covered_by) if w.covered_by else '标准流程'}"
+                        for w in r.leave
+                    ],
+                    "；",
+                )
+                or "—",
                 "interface": (c.account_manager.name or "—") if c.account_manager else "—",
             }
         )
-    return env.get_template("routing.md.j2").render(rows=rows, hours=hours, today=today)
+    return env.get_template("routing.md.j2").render(
+        rows=rows,
+        hours=hours.label().zh,
+        today=today,
+        workday=workday,
+        levels=[p.label.zh for p in sorted(routing.PRIORITIES.values(), key=lambda p: p.rank)],
+    )
 
 
 # Vendors, products and terms jieba would split (深信服 → 深/信服) and that staff search for.

@@ -38,7 +38,7 @@ def _ready(kb: KB, history: Any) -> tuple[Policy, History, WorkCalendar] | None:
     if kb.policy is None or not isinstance(history, History) or not history.available:
         return None
     p = kb.policy
-    return p, history, WorkCalendar.from_days((d for d, _ in p.extra_holidays), (d for d, _ in p.extra_workdays))
+    return p, history, p.work_calendar()
 
 
 def _gap(kb: KB, year: int) -> Finding:
