@@ -35,6 +35,7 @@ from .commands.common import (
     today_option,
     write_output,
 )
+from .commands.exports import export_codeowners, export_incentives
 from .commands.new import new_group
 from .commands.route import export_routing, route_cmd
 from .finding import Lang, Msg, Severity
@@ -386,7 +387,7 @@ def history_cmd(client_id: str, section: str | None, lang: Lang, root: str | Non
 
 @cli.group("export")
 def export_group() -> None:
-    """导出 Word 表单（.docx）：申请表、知识库手册、问题定界分析报告，以及空白表单。"""
+    """导出：Word 表单（申请表、知识库手册、问题定界分析报告、空白表单）、工单路由表、保有奖励报表、CODEOWNERS。"""
 
 
 @export_group.command("application")
@@ -506,6 +507,8 @@ def import_application_cmd(file: str, force: bool, lang: Lang, root: str | None,
 cli.add_command(new_group)
 cli.add_command(route_cmd)
 export_group.add_command(export_routing)
+export_group.add_command(export_incentives)
+export_group.add_command(export_codeowners)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .fields import date_at, flag_at, int_at, list_at, mapping_at, text_at, texts_at
 from .load import Loaded
-from .model import Date, Where
+from .model import Date, Person, Where
 from .workdays import WorkCalendar
 
 GRADES = ("associate", "intermediate", "advanced")  # 初级 < 中级 < 高级
@@ -54,6 +54,7 @@ class Policy:
     extra_holidays: tuple[tuple[Date, str], ...]
     extra_workdays: tuple[tuple[Date, str], ...]
     where: Where
+    ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
 
     def judged(self, day: Date | None) -> bool:
         """Whether a record dated ``day`` is judged by its commit date (not imported at adoption)."""
@@ -89,6 +90,7 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
     incentive = mapping_at(d, "incentive")
     hours = mapping_at(d, "service_hours")
     calendar = mapping_at(d, "calendar")
+    manager = mapping_at(mapping_at(d, "roles"), "ops_manager")
     return Policy(
         version=text_at(d, "version"),
         effective_on=date_at(d, "effective_on"),
@@ -123,4 +125,9 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         extra_holidays=_days(calendar, "holidays"),
         extra_workdays=_days(calendar, "workdays"),
         where=Where(loaded.file, loaded.positions),
+        ops_manager=(
+            Person(name=text_at(manager, "name"), handle=text_at(manager, "handle"), email=text_at(manager, "email"))
+            if manager
+            else None
+        ),
     )

@@ -1,0 +1,166 @@
+"""The incentive report for finance (CSV, XLSX): pure functions from the payouts to bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..finding import Lang, Msg
+from ..incentives import Payout, month_span
+
+# (key, Chinese header, English header); one row per person per renewal.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("year", "年度", "year"),
+    ("client", "客户ID", "client"),
+    ("client_name", "客户名称", "client name"),
+    ("renewed_on", "续约日期", "renewed on"),
+    ("bonus_cny", "年度保有奖励（元）", "annual bonus (CNY)"),
+    ("split", "分配比例（客户经理:专属工程师）", "split (account manager:engineer)"),
+    ("client_months", "当年服务月数", "months of service"),
+    ("prorated_cny", "折算奖金（元）", "prorated bonus (CNY)"),
+    ("role", "角色", "role"),
+    ("person", "人员ID", "person id"),
+    ("name", "姓名", "name"),
+    ("percent", "比例（%）", "percent"),
+    ("months", "计奖月数", "months paid"),
+    ("month_list", "计奖月份", "months"),
+    ("served_from", "服务起", "served from"),
+    ("served_to", "服务止", "served to"),
+    ("amount_cny", "金额（元）", "amount (CNY)"),
+    ("note", "说明", "note"),
+)
+MONEY = ("bonus_cny", "prorated_cny", "amount_cny")
+ROLE = {"account_manager": Msg("客户经理", "account manager"), "engineer": Msg("专属工程师", "dedicated engineer")}
+
+
+def headers(lang: Lang) -> list[str]:
+    return [en if lang == "en" else zh for _, zh, en in COLUMNS]
+
+
+def records(payouts: Sequence[Payout], lang: Lang) -> list[dict[str, Any]]:
+    """One mapping per person per renewal, keyed by the column keys; money as Decimal."""
+    out: list[dict[str, Any]] = []
+    for p in payouts:
+        c, r, s = p.client, p.renewal, p.split
+        base = {
+            "year": r.year,
+            "client": c.id,
+            "client_name": c.name or "",
+            "renewed_on": r.renewed_on.isoformat() if r.renewed_on else "",
+            "bonus_cny": Decimal(p.bonus).quantize(Decimal("0.01")),
+            "split": f"{s.account_manager}:{s.engineer}" if s.account_manager is not None else "",
+            "client_months": len(p.months),
+            "prorated_cny": p.prorated,
+        }
+        if not p.shares:
+            out.append(
+                base
+                | {k: "" for k, _, _ in COLUMNS if k not in base}
+                | {"amount_cny": Decimal("0.00"), "note": "；".join(n(lang) for n in p.notes)}
+            )
+            continue
+        for share in p.shares:
+            notes = [
+                *(n(lang) for n in p.notes if share.role == "account_manager"),
+                *([share.note(lang)] if share.note else []),
+            ]
+            out.append(
+                base
+                | {
+                    "role": ROLE[share.role](lang),
+                    "person": share.person,
+                    "name": share.name,
+                    "percent": share.percent,
+                    "months": len(share.months),
+                    "month_list": month_span(share.months),
+                    "served_from": share.served_from.isoformat() if share.served_from else "",
+                    "served_to": share.served_to.isoformat() if share.served_to else "",
+                    "amount_cny": share.amount,
+                    "note": "；".join(notes),
+                }
+            )
+    return out
+
+
+def to_csv(payouts: Sequence[Payout], lang: Lang) -> bytes:
+    """CSV with a BOM (Excel opens the Chinese correctly), amounts with two decimals."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(headers(lang))
+    for rec in records(payouts, lang):
+        w.writerow([f"{rec[k]:.2f}" if k in MONEY else rec[k] for k, _, _ in COLUMNS])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+METHOD = Msg(
+    "计算方法（《专属工程师管理办法》V4）\n"
+    "1. 每条续约的年度保有奖励按当年专属服务月份折算：年度奖金 / 12 × 当年服务月份（§9.3.1）。\n"
+    "2. 折算后的奖金按备案的分配比例分给客户经理和专属工程师（§9.2.3）；未备案比例的客户不出报表（报错）。\n"
+    "3. 专属工程师的份额按各自服务的月份计：年内被替换的工程师只计实际服务月份，此后不再享受激励（§9.3.2）。\n"
+    "4. 某月计给服务天数最多的工程师，且客户当月专属服务不少于半个月；天数相同时计给接任者。仍在服务的指派计到年底。\n"
+    "5. 金额精确计算后四舍五入到分，尾差按最大余数分配，各人金额之和等于折算奖金。\n"
+    "6. 绩效挂钩（§9.2.3、§9.1）的调整不在本表内，由财务按考核结果另行核定。",
+    "Method (dedicated-engineer policy V4)\n"
+    "1. Each renewal's annual bonus is prorated by the months of dedicated service that year: bonus / 12 × months (§9.3.1).\n"
+    "2. The prorated bonus is split by the recorded split (§9.2.3); a client without a recorded split is an error.\n"
+    "3. The engineers' share is paid per engineer for the months each served; an engineer replaced during the year "
+    "gets nothing after (§9.3.2).\n"
+    "4. A month goes to whoever served most of its days, if the client had dedicated service for at least half of it; "
+    "on a tie, to the incoming engineer. A running assignment counts to the end of the year.\n"
+    "5. Amounts are exact, rounded half up to the fen; remainders go by largest remainder so the parts add up.\n"
+    "6. Performance adjustments (§9.2.3, §9.1) are not in this report.",
+)
+
+
+def to_xlsx(payouts: Sequence[Payout], year: int, lang: Lang) -> bytes:
+    """A workbook finance can open and sum: the rows, a total per renewal, and the method."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = f"保有奖励 {year}" if lang == "zh" else f"Bonuses {year}"
+    ws.append(headers(lang))
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = PatternFill("solid", fgColor="DDE3F0")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    keys = [k for k, _, _ in COLUMNS]
+    money_cols = {keys.index(k) + 1 for k in MONEY}
+    total = Decimal("0.00")
+    for rec in records(payouts, lang):
+        ws.append([rec[k] for k in keys])
+        total += rec["amount_cny"]
+    ws.append([])
+    ws.append(["合计" if lang == "zh" else "Total", *([""] * (len(keys) - 3)), total])
+    ws.cell(ws.max_row, 1).font = bold
+    ws.cell(ws.max_row, len(keys) - 1).font = bold
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column in money_cols or cell.column == len(keys) - 1:
+                cell.number_format = "#,##0.00"
+    widths = {
+        "client_name": 16,
+        "split": 12,
+        "note": 60,
+        "month_list": 12,
+        "renewed_on": 12,
+        "served_from": 12,
+        "served_to": 12,
+    }
+    for i, k in enumerate(keys, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = widths.get(k, 11)
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet("计算方法" if lang == "zh" else "Method")
+    for line in METHOD(lang).split("\n"):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 110
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
