@@ -46,7 +46,7 @@ def _refuse(findings: Sequence[Finding], lang: Lang, what: str) -> None:
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="输出文件（默认：保有奖励-年度.xlsx；csv 可用 - 输出到标准输出）",
+    help="输出文件（默认：保有奖励-年度.xlsx；- 为标准输出）",
 )
 @lang_option
 @root_option
@@ -67,13 +67,15 @@ def export_incentives(
     if problems:
         _refuse(problems, lang, say(lang, "保有奖励报表", "the incentive report"))
     data = incentive_report.to_csv(payouts, lang) if fmt == "csv" else incentive_report.to_xlsx(payouts, y, lang)
-    if output == "-" and fmt == "csv":
-        click.echo(data.decode("utf-8-sig"), nl=False)
-        return
-    default = say(lang, f"保有奖励-{y}.{fmt}", f"incentives-{y}.{fmt}")
-    write_output(data, default, output, lang)
     if not payouts:
         click.echo(say(lang, f"{y} 年没有续约记录。", f"No renewals in {y}."), err=True)
+    if output == "-":  # to standard output: CSV as text, the workbook as bytes
+        if fmt == "csv":
+            click.echo(data.decode("utf-8-sig"), nl=False)
+        else:
+            sys.stdout.buffer.write(data)
+        return
+    write_output(data, say(lang, f"保有奖励-{y}.{fmt}", f"incentives-{y}.{fmt}"), output, lang)
 
 
 @click.command("codeowners")
