@@ -2,6 +2,12 @@
 
 Messages are chosen by error kind (missing, wrong type, not one of the allowed values,
 bad format, unknown key …) and name the property by its Chinese schema title.
+
+A key written with no value (``name:``) where the schema does not accept null is not a
+type error but a value still to be written: one ``todo`` finding, "请填写“name”（客户名称）",
+with the schema's description as the hint. That is what a ``kb new`` skeleton holds, so a
+fresh skeleton fails ``kb check`` only with its to-do list — and CI blocks it until it is
+filled in (``todo`` is an error).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from .load import KeyPath, Loaded, get
 from .schemas import SchemaSet, show_path
 
 RULE = "schema"
+TODO = "todo"  # a key present with no value where the schema needs one: "fill this in"
 
 _TYPE_NAMES = {
     "string": Msg("文本", "text"),
@@ -39,8 +46,40 @@ def explain(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet
     if name == "AdditionalProperties":
         return _unknown_keys(e, path, kind, loaded, schemas)
     line, col = loaded.pos(path)
+    if name == "Type" and e.instance is None:  # "null" is not among the types, or there would be no error
+        message, hint = _fill_in(path, kind, schemas)
+        return [error(loaded.file, line, col, TODO, message, hint)]
     message, hint = _words(name, e, path, kind, schemas)
     return [error(loaded.file, line, col, RULE, message, hint)]
+
+
+def _fill_in(path: KeyPath, kind: str, schemas: SchemaSet) -> tuple[Msg, Msg]:
+    """The to-do finding's words: "请填写“key”（title）", the key's schema description as the hint. The hint does
+    not offer deleting the line: a key the schema leaves optional may still be one the policy
+    rules require (a handoff's trigger, a meeting's agenda items)."""
+    shown = show_path(path)
+    title = schemas.title(kind, path)
+    return (
+        Msg(f"请填写“{shown}”" + (f"（{title}）" if title else "") + "。", f"Fill in '{shown}'."),
+        Msg(
+            description(kind, path, schemas) or "在冒号后写上内容。",
+            f"Write the value after the colon; schemas/{kind}.schema.json describes it (VS Code shows it on hover).",
+        ),
+    )
+
+
+def description(kind: str, path: KeyPath, schemas: SchemaSet) -> str | None:
+    """The Chinese description of the property at ``path``: the property's own, read before
+    following $ref (``coordinator`` describes the coordinator, not any person), else its schema's."""
+    if not path:
+        return None
+    parent = schemas.subschema(kind, path[:-1]) or {}
+    last = path[-1]
+    prop = parent.get("items") if isinstance(last, int) else parent.get("properties", {}).get(last)
+    text = prop.get("description") if isinstance(prop, dict) else None
+    if not text:
+        text = (schemas.subschema(kind, path) or {}).get("description")
+    return " ".join(str(text).split()) if text else None
 
 
 _RANGE_WORDS = {
@@ -190,8 +229,6 @@ def _type_hint(got: Any, want: list[str]) -> Msg:
             "只接受小写的 true 或 false（yes/no/on/off 都是文本）。",
             "Only lowercase true or false (yes/no/on/off are text).",
         )
-    if got is None:
-        return Msg("这里的值是空的：填写内容，或删除这一行。", "The value is empty: fill it in or delete the line.")
     if "array" in want:
         return Msg(
             "写成列表：每项一行，以“- ”开头，或 [a, b]。",

@@ -2,7 +2,9 @@
 
 Every error of every file is reported, one finding each, in words chosen by error kind
 (missing, wrong type, not one of the allowed values, bad format, unknown key …) with the
-property's Chinese title from the schema and a hint. The validator is jsonschema-rs
+property's Chinese title from the schema and a hint. A key written with no value where
+the schema needs one is a ``todo`` finding ("请填写…"), reported once — not a type error
+followed by the enum or format error the same empty value also fails. The validator is jsonschema-rs
 (draft-07): it yields every error with its kind and instance path, about a hundred
 times faster than the pure-Python one.
 """
@@ -13,12 +15,12 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from .explain import RULE, explain
+from .explain import RULE, TODO, explain
 from .finding import Finding, Msg, error
 from .load import KeyPath, Loaded
 from .schemas import KINDS, SchemaError, SchemaSet
 
-__all__ = ["KINDS", "RULE", "SchemaError", "SchemaSet", "validate"]
+__all__ = ["KINDS", "RULE", "TODO", "SchemaError", "SchemaSet", "validate"]
 
 
 def _set(data: Any, path: KeyPath, value: Any) -> None:
@@ -80,7 +82,7 @@ def validate(loaded: Loaded, kind: str, schemas: SchemaSet) -> tuple[Any, list[F
             _set(data, path, text)
         errors = list(validator.iter_errors(data))
     findings: list[Finding] = []
-    # A value of the wrong type also fails its enum/format/range: say only the first thing.
+    # A value of the wrong type (or no value: a to-do) also fails its enum/format/range: say only the first thing.
     mistyped = {tuple(e.instance_path) for e in errors if type(e.kind).__name__ == "Type"}
     for e in errors:
         path = tuple(e.instance_path)
