@@ -118,7 +118,11 @@ def find_client(outcome: Outcome, client_id: str, lang: Lang) -> Any:
         shown = [f for f in outcome.findings if f.file == file and f.severity.value == "error"][:5]
         detail = "\n".join(f"  {f.file}:{f.line}:{f.column}: {f.message(lang)}" for f in shown)
         raise FindingsProblem(
-            say(lang, f"客户“{client_id}”的档案无法读取：\n{detail}", f"The dossier of '{client_id}' cannot be read:\n{detail}")
+            say(
+                lang,
+                f"客户“{client_id}”的档案无法读取：\n{detail}",
+                f"The dossier of '{client_id}' cannot be read:\n{detail}",
+            )
         )
     if c is None:
         import difflib
