@@ -24,7 +24,10 @@ from .policy import Policy, build_policy
 from .rules import run_rules
 from .validate import KINDS, SchemaError, SchemaSet, validate
 
-PACKAGE_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+# An installed wheel carries the schemas as generator/_schemas/; an editable install reads the
+# repository's schemas/ beside the package.
+_WHEEL_SCHEMAS = Path(__file__).resolve().parent / "_schemas"
+PACKAGE_SCHEMAS = _WHEEL_SCHEMAS if _WHEEL_SCHEMAS.is_dir() else Path(__file__).resolve().parent.parent / "schemas"
 
 
 def find_schemas(root: Path) -> Path:
