@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from generator.load import load_text
+from generator.pipeline import find_schemas
 
 from .conftest import REPO, TODAY, commit_all
 
@@ -73,7 +74,8 @@ def test_skeleton_shape(kind: str, base_kb: Path, run_kb) -> None:  # type: igno
     lines = text.splitlines()
     m = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", lines[0])
     assert m, lines[0]
-    assert (path.parent / m.group(1)).resolve() == (REPO / "schemas" / f"{kind}.schema.json").resolve()
+    # the schema the KB is checked with: its own schemas/, else the package's (the base KB has none)
+    assert (path.parent / m.group(1)).resolve() == (find_schemas(base_kb) / f"{kind}.schema.json").resolve()
     loaded = load_text(text, KINDS[kind][1])
     assert loaded.usable and not loaded.findings  # strict loader: no anchors, tags or duplicate keys
     schema = _schema(kind)
