@@ -148,12 +148,19 @@ def _other_texts(root: Path, known: set[str], limit: int = 1024 * 1024) -> dict[
     return out
 
 
+def _not_restating_todos(read: list[Finding], ruled: list[Finding]) -> list[Finding]:
+    """A blank is said once: a rule finding at the line of a ``todo`` (请填写…) is dropped — the
+    rule judges the value once there is one (a fresh ``kb new`` file lists only its to-dos)."""
+    blanks = {(f.file, f.line) for f in read if f.rule == "todo"}
+    return [f for f in ruled if (f.file, f.line) not in blanks] if blanks else ruled
+
+
 def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, git: bool = True) -> Outcome:
     """Everything ``kb check`` reports for the KB at ``root``, sorted by file and line.
     ``git=False`` skips the history stage (and so the deadline rules)."""
     schemas = SchemaSet.from_dir(find_schemas(root))
     kb, findings, loaded = load_kb(root, schemas, limits)
     history = read_history(root) if git else None
-    findings.extend(run_rules(kb, history, today))
+    findings.extend(_not_restating_todos(findings, run_rules(kb, history, today)))
     findings.sort(key=Finding.sort_key)
     return Outcome(kb, findings, loaded, history)

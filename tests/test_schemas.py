@@ -17,7 +17,7 @@ from .conftest import REPO
 
 ALLOWED = {"$schema", "$id", "title", "description", "type", "properties", "required", "additionalProperties",
            "items", "enum", "format", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems",
-           "uniqueItems", "definitions", "$ref", "default", "examples"}
+           "uniqueItems", "definitions", "$ref", "default", "examples", "pattern"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

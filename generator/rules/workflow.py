@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..finding import Finding, Severity
-from ..model import KB, Client, Handoff
+from ..model import KB, Client, Handoff, Where
 from . import rule
 from .common import make, pre_existing
 
@@ -154,6 +154,11 @@ def check_workflow(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             )
 
 
+def _named(w: Where, key: str) -> tuple[str, ...]:
+    """A person's ``name`` line when it is written (a blank one is its to-do's line), else the key's."""
+    return (key, "name") if w.has(key, "name") else (key,)
+
+
 def _handoff_findings(kb: KB, c: Client, h: Handoff) -> Iterator[Finding]:
     w = h.where
     rep = h.report
@@ -175,14 +180,14 @@ def _handoff_findings(kb: KB, c: Client, h: Handoff) -> Iterator[Finding]:
                 )
             )
         if not (rep.logs or rep.screenshots):
-            missing.append(
-                (("report",), "《问题定界分析报告》的相关日志或配置截图", "the report's logs or screenshots", "§6.2")
-            )
+            # at the logs key when it is written (then a blank one is the same line as its to-do)
+            at = ("report", "logs") if w.has("report", "logs") else ("report",)
+            missing.append((at, "《问题定界分析报告》的相关日志或配置截图", "the report's logs or screenshots", "§6.2"))
     if h.coordinator is None or not h.coordinator.name:
-        missing.append((("coordinator",), "协调责任人（@客户经理）", "the coordinator (@account manager)", "§6.3"))
+        missing.append((_named(w, "coordinator"), "协调责任人（@客户经理）", "the coordinator (@account manager)", "§6.3"))
     if h.owner is None or not h.owner.name:
         missing.append(
-            (("owner",), "接收方负责人（@产品负责人或商务负责人）", "the owner (@product or business owner)", "§6.3")
+            (_named(w, "owner"), "接收方负责人（@产品负责人或商务负责人）", "the owner (@product or business owner)", "§6.3")
         )
     if not h.ask:
         missing.append((("ask",), "需要对方解决的具体事项", "the specific ask", "§6.3"))
