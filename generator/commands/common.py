@@ -4,9 +4,9 @@ the one exception that means "this command cannot run here" (exit 2)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -16,6 +16,7 @@ from ..pipeline import check as run_check
 from ..validate import SchemaError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ENV = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class EnvProblem(Exception):
@@ -136,6 +137,17 @@ def find_client(outcome: Outcome, client_id: str, lang: Lang) -> Any:
             )
         )
     return c
+
+
+def output_to(default: str) -> Callable[[F], F]:
+    """``-o/--output`` for exports that can also go to standard output (``-o -``)."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help=f"输出文件（默认：{default}；- 为标准输出）",
+    )
 
 
 output_option = click.option(

@@ -18,6 +18,7 @@ from .common import (
     EnvProblem,
     kb_root_of,
     lang_option,
+    output_to,
     root_option,
     run_pipeline,
     say,
@@ -41,13 +42,7 @@ def _refuse(findings: Sequence[Finding], lang: Lang, what: str) -> None:
 @click.command("incentives")
 @click.option("--year", type=int, default=None, help="年度（默认：今年）")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="输出文件（默认：保有奖励-年度.xlsx；- 为标准输出）",
-)
+@output_to("保有奖励-年度.xlsx")
 @lang_option
 @root_option
 @today_option
@@ -80,13 +75,7 @@ def export_incentives(
 
 @click.command("codeowners")
 @click.option("--style", type=click.Choice(["github", "gitlab"]), default="github", show_default=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="输出文件（默认：github 为 .github/CODEOWNERS，gitlab 为 .gitlab/CODEOWNERS；- 为标准输出）",
-)
+@output_to("github 为 .github/CODEOWNERS，gitlab 为 .gitlab/CODEOWNERS")
 @click.option("--check", is_flag=True, help="只检查现有文件是否与生成结果一致（CI 用），不一致时退出码 1")
 @lang_option
 @root_option

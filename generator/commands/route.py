@@ -17,6 +17,7 @@ from .common import (
     find_client,
     kb_root_of,
     lang_option,
+    output_to,
     root_option,
     run_pipeline,
     say,
@@ -143,13 +144,7 @@ def route_cmd(client_id: str, at: str | None, fmt: str, lang: Lang, root: str | 
 
 @click.command("routing")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="csv", show_default=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="输出文件（默认：routing.csv / routing.json；- 为标准输出）",
-)
+@output_to("routing.csv / routing.json")
 @lang_option
 @root_option
 @today_option
