@@ -24,7 +24,7 @@ import yaml
 
 from ..finding import Msg, error
 from .encoding import bad_char_findings, decode
-from .events import Builder
+from .events import Builder, too_deep
 from .loaded import DEFAULT_LIMITS, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, RULE, KeyPath, Limits, Loaded, Pos
 from .syntax import Parser, syntax_finding
 
@@ -62,7 +62,13 @@ def _parse(text: str, file: str, limits: Limits) -> Loaded:
         finally:
             parser.dispose()
     except yaml.YAMLError as exc:
-        out.findings.append(syntax_finding(file, exc, text))
+        mark = getattr(exc, "problem_mark", None)
+        if "maximum nesting depth" in str(getattr(exc, "problem", "")) and mark is not None:
+            # PyYAML >= 6.0.4: libyaml's scanner stops at its own depth limit before our builder
+            # sees that many events; it is the same refusal as ours.
+            out.findings.append(error(file, mark.line + 1, mark.column + 1, RULE, *too_deep(limits.max_depth)))
+        else:
+            out.findings.append(syntax_finding(file, exc, text))
         out.usable = False
         out.data = None
     except (AttributeError, RecursionError):  # pragma: no cover - an event stream libyaml never produces

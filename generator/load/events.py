@@ -22,6 +22,20 @@ _NULLS = frozenset({"", "~", "null"})
 _MAX_NUMBER_LEN = 20
 
 
+def too_deep(max_depth: int) -> tuple[Msg, Msg]:
+    """The refusal of a structure nested deeper than the limit (ours, or libyaml's own)."""
+    return (
+        Msg(
+            f"嵌套层级超过上限 {max_depth} 层，已停止读取该文件。",
+            f"Nesting deeper than {max_depth} levels; reading stopped.",
+        ),
+        Msg(
+            "检查是否有未闭合的括号；档案不需要这么深的结构。",
+            "Look for unclosed brackets; no dossier needs such depth.",
+        ),
+    )
+
+
 class Builder:
     """Consumes libyaml events and builds plain Python data plus the line map."""
 
@@ -124,13 +138,8 @@ class Builder:
             self.out.poisoned.add(path)
             return None
         if depth >= self.max_depth:
-            self.refuse(
-                ev,
-                f"嵌套层级超过上限 {self.max_depth} 层，已停止读取该文件。",
-                f"Nesting deeper than {self.max_depth} levels; reading stopped.",
-                "检查是否有未闭合的括号；档案不需要这么深的结构。",
-                "Look for unclosed brackets; no dossier needs such depth.",
-            )
+            message, hint = too_deep(self.max_depth)
+            self.refuse(ev, message.zh, message.en, hint.zh, hint.en)
             return _ABORT
         if ev.anchor is not None or ev.tag is not None:
             self.check_node(ev, path)
