@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,15 +61,20 @@ def _gc_paused() -> Iterator[None]:
 
 
 def load_kb(
-    root: Path, schemas: SchemaSet, limits: Limits = DEFAULT_LIMITS
+    root: Path, schemas: SchemaSet, limits: Limits = DEFAULT_LIMITS, clients: Collection[str] | None = None
 ) -> tuple[KB, list[Finding], dict[str, Loaded]]:
-    """Read every file of the KB into the model; findings for whatever was wrong."""
+    """Read every file of the KB into the model; findings for whatever was wrong.
+    ``clients`` limits the client folders read (engineers and the policy are always read)."""
     with _gc_paused():
-        return _load_kb(root, schemas, limits)
+        return _load_kb(root, schemas, limits, clients)
 
 
-def _load_kb(root: Path, schemas: SchemaSet, limits: Limits) -> tuple[KB, list[Finding], dict[str, Loaded]]:
+def _load_kb(
+    root: Path, schemas: SchemaSet, limits: Limits, only: Collection[str] | None = None, scan: bool = True
+) -> tuple[KB, list[Finding], dict[str, Loaded]]:
     sources, findings = discover(root)
+    if only is not None:
+        sources = [s for s in sources if s.client is None or s.client in only]
     loaded: dict[str, Loaded] = {}
     clients: dict[str, Client] = {}
     engineers: dict[str, Engineer] = {}
@@ -108,7 +113,8 @@ def _load_kb(root: Path, schemas: SchemaSet, limits: Limits) -> tuple[KB, list[F
             handoffs.setdefault(src.client, []).append(build.handoff(item, data, src.client))
         else:
             policy = build_policy(item, data)
-    texts.update(_other_texts(root, set(texts)))
+    if scan:  # attachments and other text files, for the secret scan
+        texts.update(_other_texts(root, set(texts)))
     for cid, c in clients.items():
         clients[cid] = replace(c, meetings=tuple(meetings.get(cid, ())), handoffs=tuple(handoffs.get(cid, ())))
     kb = KB(
@@ -153,6 +159,16 @@ def _not_restating_todos(read: list[Finding], ruled: list[Finding]) -> list[Find
     rule judges the value once there is one (a fresh ``kb new`` file lists only its to-dos)."""
     blanks = {(f.file, f.line) for f in read if f.rule == "todo"}
     return [f for f in ruled if (f.file, f.line) not in blanks] if blanks else ruled
+
+
+def read_model(root: Path, clients: Collection[str] | None = None, limits: Limits = DEFAULT_LIMITS) -> Outcome:
+    """The model without rules or history, for commands that only read it (routing, the
+    exports); ``clients`` limits the client folders read. Findings: loading and schemas only."""
+    schemas = SchemaSet.from_dir(find_schemas(root))
+    with _gc_paused():
+        kb, findings, loaded = _load_kb(root, schemas, limits, clients, scan=False)
+    findings.sort(key=Finding.sort_key)
+    return Outcome(kb, findings, loaded, None)
 
 
 def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, git: bool = True) -> Outcome:

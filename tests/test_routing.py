@@ -193,3 +193,12 @@ def test_example_kb_routing(run_kb) -> None:  # type: ignore[no-untyped-def]
     assert (got["route"], got["assignee"], got["engineer"]) == ("backup", "zhang-wei", "li-na")
     got = json.loads(run_kb("route", "kd-finance", "--at", "2026-12-08 10:00", "--format", "json").stdout)
     assert (got["route"], got["priority_key"]) == ("queue", "temporary-priority")
+
+
+def test_unreadable_dossier_is_named_with_its_line(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    dossier = base_kb / "clients" / "acme" / "client.yml"
+    dossier.write_text(dossier.read_text(encoding="utf-8").replace("tier: gold", 'tier: "gold'), encoding="utf-8")
+    r = run_kb("route", "acme", "--at", "2026-11-30 10:00", "--root", str(base_kb))
+    assert r.returncode == 1
+    assert re.search(r"clients/acme/client\.yml:\d+:\d+: ", r.stderr), r.stderr
+    assert "Traceback" not in r.stderr + r.stdout

@@ -4,14 +4,14 @@ the one exception that means "this command cannot run here" (exit 2)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from ..finding import Lang
-from ..pipeline import Outcome
+from ..pipeline import Outcome, read_model
 from ..pipeline import check as run_check
 from ..validate import SchemaError
 
@@ -78,12 +78,24 @@ def today_of(value: str | None, lang: Lang) -> dt.date:
         ) from exc
 
 
-def run_pipeline(kb_root: Path, today: dt.date, lang: Lang, git: bool = True) -> Outcome:
-    """The whole check; ``git=False`` skips the history stage (commands that only read the model)."""
+def run_pipeline(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
+    """The whole check: every file, the history and every rule."""
     try:
-        return run_check(kb_root, today, git=git)
+        return run_check(kb_root, today)
     except SchemaError as exc:
-        raise EnvProblem(say(lang, f"无法使用 JSON Schema：{exc}", f"The JSON Schemas cannot be used: {exc}")) from exc
+        raise EnvProblem(_schema_problem(exc, lang)) from exc
+
+
+def read_only_model(kb_root: Path, lang: Lang, clients: Collection[str] | None = None) -> Outcome:
+    """The model alone (no history, no rules) for commands that only read it: routing and the exports."""
+    try:
+        return read_model(kb_root, clients)
+    except SchemaError as exc:
+        raise EnvProblem(_schema_problem(exc, lang)) from exc
+
+
+def _schema_problem(exc: SchemaError, lang: Lang) -> str:
+    return say(lang, f"无法使用 JSON Schema：{exc}", f"The JSON Schemas cannot be used: {exc}")
 
 
 lang_option = click.option(
@@ -128,7 +140,9 @@ def find_client(outcome: Outcome, client_id: str, lang: Lang) -> Any:
     if c is None:
         import difflib
 
-        near = difflib.get_close_matches(client_id, list(outcome.kb.clients), n=1)
+        folders = outcome.kb.root / "clients"  # all of them, also when only one client was read
+        known = sorted(p.name for p in folders.iterdir() if p.is_dir()) if folders.is_dir() else []
+        near = difflib.get_close_matches(client_id, known or list(outcome.kb.clients), n=1)
         raise EnvProblem(
             say(
                 lang,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +18,8 @@ from .common import (
     kb_root_of,
     lang_option,
     output_to,
+    read_only_model,
     root_option,
-    run_pipeline,
     say,
     today_of,
     today_option,
@@ -57,7 +56,7 @@ def export_incentives(
     y = year if year is not None else day.year
     if not 2000 <= y <= 2100:
         raise EnvProblem(say(lang, f"--year 应为 2000–2100 的年份：{y}", f"--year must be a year 2000–2100: {y}"))
-    outcome = run_pipeline(kb_root_of(root, lang), day, lang, git=False)
+    outcome = read_only_model(kb_root_of(root, lang), lang)
     payouts, problems = report(outcome.kb, y, day)
     if problems:
         _refuse(problems, lang, say(lang, "保有奖励报表", "the incentive report"))
@@ -82,7 +81,7 @@ def export_incentives(
 def export_codeowners(style: str, output: str | None, check: bool, lang: Lang, root: str | None) -> None:
     """CODEOWNERS：客户档案的变更须该客户的专属工程师和运维经理审核；CODEOWNERS 本身归运维经理。"""
     kb_root = kb_root_of(root, lang)
-    outcome = run_pipeline(kb_root, dt.date.today(), lang, git=False)
+    outcome = read_only_model(kb_root, lang)
     problems = list(codeowners.problems(outcome.kb))
     if problems:
         _refuse(problems, lang, "CODEOWNERS")

@@ -18,8 +18,8 @@ from .common import (
     kb_root_of,
     lang_option,
     output_to,
+    read_only_model,
     root_option,
-    run_pipeline,
     say,
     today_of,
     today_option,
@@ -116,7 +116,7 @@ def as_json(kb: KB, r: Route, lang: Lang) -> str:
 def route_cmd(client_id: str, at: str | None, fmt: str, lang: Lang, root: str | None) -> None:
     """新工单由谁接：服务时间内给专属工程师，休假时给备份，其余按标准流程轮询（§3.4、§5.1、§7.4、§9.3.3）。"""
     moment = parse_at(at, lang)
-    outcome = run_pipeline(kb_root_of(root, lang), moment.date(), lang, git=False)
+    outcome = read_only_model(kb_root_of(root, lang), lang, clients={client_id})
     c = find_client(outcome, client_id, lang)
     if outcome.kb.policy is None:
         raise FindingsProblem(
@@ -151,7 +151,7 @@ def route_cmd(client_id: str, at: str | None, fmt: str, lang: Lang, root: str | 
 def export_routing(fmt: str, output: str | None, lang: Lang, root: str | None, today: str | None) -> None:
     """服务台导入的工单路由表：客户、优先级、专属工程师、备份、服务时间、休假窗口。"""
     day = today_of(today, lang)
-    outcome = run_pipeline(kb_root_of(root, lang), day, lang, git=False)
+    outcome = read_only_model(kb_root_of(root, lang), lang)
     try:
         rows = table(outcome.kb, day)
     except RoutingProblem as exc:

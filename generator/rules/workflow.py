@@ -184,10 +184,17 @@ def _handoff_findings(kb: KB, c: Client, h: Handoff) -> Iterator[Finding]:
             at = ("report", "logs") if w.has("report", "logs") else ("report",)
             missing.append((at, "《问题定界分析报告》的相关日志或配置截图", "the report's logs or screenshots", "§6.2"))
     if h.coordinator is None or not h.coordinator.name:
-        missing.append((_named(w, "coordinator"), "协调责任人（@客户经理）", "the coordinator (@account manager)", "§6.3"))
+        missing.append(
+            (_named(w, "coordinator"), "协调责任人（@客户经理）", "the coordinator (@account manager)", "§6.3")
+        )
     if h.owner is None or not h.owner.name:
         missing.append(
-            (_named(w, "owner"), "接收方负责人（@产品负责人或商务负责人）", "the owner (@product or business owner)", "§6.3")
+            (
+                _named(w, "owner"),
+                "接收方负责人（@产品负责人或商务负责人）",
+                "the owner (@product or business owner)",
+                "§6.3",
+            )
         )
     if not h.ask:
         missing.append((("ask",), "需要对方解决的具体事项", "the specific ask", "§6.3"))
