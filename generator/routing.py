@@ -297,11 +297,12 @@ def route(kb: KB, cal: WorkCalendar, c: Client, at: dt.datetime) -> Route:
         )
     cover = kb.engineers.get(backup)
     if cover is None or backup == eid or leave_on(cover, day) is not None:
-        problem = (
-            Msg("也在休假", "is on leave too")
-            if cover is not None and backup != eid
-            else Msg("没有档案", "has no profile")
-        )
+        if backup == eid:
+            problem = Msg("就是休假的本人", "is the engineer on leave")
+        elif cover is None:
+            problem = Msg("没有档案", "has no profile")
+        else:
+            problem = Msg("也在休假", "is on leave too")
         return queue(
             Msg(
                 f"{away.zh}，备份工程师 {kb.engineer_name(backup)} {problem.zh}：按标准流程轮询，优先级不变（§7.4）。",
