@@ -163,9 +163,8 @@ def _words(name: str, e: Any, path: KeyPath, kind: str, schemas: SchemaSet) -> t
     if name == "UniqueItems":
         return Msg(f"{zh}中有重复的项。", f"{en} has duplicate items."), Msg("删除重复的项。", "Remove the duplicates.")
     if name == "Pattern":  # the schema's description says the accepted form, with an example
-        desc = str((schemas.subschema(kind, path) or {}).get("description") or "")
         return Msg(f"{zh}的写法不对：{e.instance!r}。", f"{en} is not in the expected form: {e.instance!r}."), Msg(
-            desc or "参照同类文件的写法。", "See the key's description in the schema."
+            description(kind, path, schemas) or "参照同类文件的写法。", "See the key's description in the schema."
         )
     return Msg(f"{zh}：{e.message}", f"{en}: {e.message}"), NO_HINT
 

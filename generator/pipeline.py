@@ -22,7 +22,7 @@ from .load import DEFAULT_LIMITS, Limits, Loaded, load_file
 from .model import KB, Client, Engineer, Handoff, Meeting
 from .policy import Policy, build_policy
 from .rules import run_rules
-from .validate import KINDS, SchemaError, SchemaSet, validate
+from .validate import KINDS, TODO, SchemaError, SchemaSet, validate
 
 # An installed wheel carries the schemas as generator/_schemas/; an editable install reads the
 # repository's schemas/ beside the package.
@@ -157,7 +157,7 @@ def _other_texts(root: Path, known: set[str], limit: int = 1024 * 1024) -> dict[
 def _not_restating_todos(read: list[Finding], ruled: list[Finding]) -> list[Finding]:
     """A blank is said once: a rule finding at the line of a ``todo`` (请填写…) is dropped — the
     rule judges the value once there is one (a fresh ``kb new`` file lists only its to-dos)."""
-    blanks = {(f.file, f.line) for f in read if f.rule == "todo"}
+    blanks = {(f.file, f.line) for f in read if f.rule == TODO}
     return [f for f in ruled if (f.file, f.line) not in blanks] if blanks else ruled
 
 

@@ -180,13 +180,7 @@ def build_pages(
         rules=sorted({r["rule"] for r in rows}),
     )
     out["transition.md"] = _transition_page(env, s, clients)
-    out["routing.md"] = _routing_page(env, s)
-    try:  # the same table as `kb export routing`, downloadable from the page
-        desk = routing.table(kb, today)
-        out["routing.csv"] = routing_table.to_csv(kb, desk).encode("utf-8-sig")
-        out["routing.json"] = routing_table.to_json(kb, desk, today)
-    except routing.RoutingProblem:
-        pass
+    out.update(_routing_pages(env, s))
     upcoming = sorted(
         (f for f in s.findings if f.due is not None and f.due <= today + dt.timedelta(days=90)),
         key=lambda f: (f.due or today, f.severity.rank),
@@ -269,8 +263,9 @@ def _transition_page(env: Environment, s: SiteInput, clients: list[Client]) -> s
     )
 
 
-def _routing_page(env: Environment, s: SiteInput) -> str:
-    """The service desk's table (the same rows as ``kb export routing``) and who takes tickets today."""
+def _routing_pages(env: Environment, s: SiteInput) -> dict[str, str | bytes]:
+    """The routing page — the service desk's table and who takes tickets today — and the same
+    table as ``kb export routing`` writes it (routing.csv, routing.json), to download."""
     kb, today = s.kb, s.today
     try:
         table = routing.table(kb, today)
@@ -279,7 +274,7 @@ def _routing_page(env: Environment, s: SiteInput) -> str:
         at = dt.datetime.combine(today, hours.start, tzinfo=routing.CHINA)
         now = {r.client.id: routing.route(kb, cal, r.client, at) for r in table} if cal else {}
     except routing.RoutingProblem as exc:
-        return env.get_template("routing.md.j2").render(problem=exc.message.zh, rows=[], today=today)
+        return {"routing.md": env.get_template("routing.md.j2").render(problem=exc.message.zh, rows=[], today=today)}
     workday = next(iter(now.values())).workday if now else True
     rows = []
     for r in table:
@@ -313,13 +308,18 @@ def _routing_page(env: Environment, s: SiteInput) -> str:
                 "interface": (c.account_manager.name or "—") if c.account_manager else "—",
             }
         )
-    return env.get_template("routing.md.j2").render(
+    page = env.get_template("routing.md.j2").render(
         rows=rows,
         hours=hours.label().zh,
         today=today,
         workday=workday,
         levels=[p.label.zh for p in sorted(routing.PRIORITIES.values(), key=lambda p: p.rank)],
     )
+    return {
+        "routing.md": page,
+        "routing.csv": routing_table.to_csv(kb, table).encode("utf-8-sig"),
+        "routing.json": routing_table.to_json(kb, table, today),
+    }
 
 
 # Vendors, products and terms jieba would split (深信服 → 深/信服) and that staff search for.
