@@ -10,6 +10,7 @@ from typing import Any
 
 from ..finding import Lang, Msg
 from ..incentives import Payout, month_span
+from .cells import csv_cell, csv_row, xlsx_row
 
 # (key, Chinese header, English header); one row per person per renewal.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -86,12 +87,14 @@ def records(payouts: Sequence[Payout], lang: Lang) -> list[dict[str, Any]]:
 
 
 def to_csv(payouts: Sequence[Payout], lang: Lang) -> bytes:
-    """CSV with a BOM (Excel opens the Chinese correctly), amounts with two decimals."""
+    """CSV with a BOM (Excel opens the Chinese correctly), amounts with two decimals; text that
+    a spreadsheet would run as a formula (a name like ``=HYPERLINK(…)``) is escaped (render/cells.py)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(headers(lang))
+    w.writerow(csv_row(headers(lang)))
     for rec in records(payouts, lang):
-        w.writerow([f"{rec[k]:.2f}" if k in MONEY else rec[k] for k, _, _ in COLUMNS])
+        # Amounts are numbers we format ourselves: a negative one stays a number.
+        w.writerow([f"{rec[k]:.2f}" if k in MONEY else csv_cell(rec[k]) for k, _, _ in COLUMNS])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -116,7 +119,8 @@ METHOD = Msg(
 
 
 def to_xlsx(payouts: Sequence[Payout], year: int, lang: Lang) -> bytes:
-    """A workbook finance can open and sum: the rows, a total per renewal, and the method."""
+    """A workbook finance can open and sum: the rows, a total per renewal, and the method. Every
+    text is an explicit string cell, never a formula (render/cells.py)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -125,7 +129,7 @@ def to_xlsx(payouts: Sequence[Payout], year: int, lang: Lang) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = f"保有奖励 {year}" if lang == "zh" else f"Bonuses {year}"
-    ws.append(headers(lang))
+    xlsx_row(ws, headers(lang))
     bold = Font(bold=True)
     for cell in ws[1]:
         cell.font = bold
@@ -135,10 +139,10 @@ def to_xlsx(payouts: Sequence[Payout], year: int, lang: Lang) -> bytes:
     money_cols = {keys.index(k) + 1 for k in MONEY}
     total = Decimal("0.00")
     for rec in records(payouts, lang):
-        ws.append([rec[k] for k in keys])
+        xlsx_row(ws, [rec[k] for k in keys])
         total += rec["amount_cny"]
     ws.append([])
-    ws.append(["合计" if lang == "zh" else "Total", *([""] * (len(keys) - 3)), total])
+    xlsx_row(ws, ["合计" if lang == "zh" else "Total", *([""] * (len(keys) - 3)), total])
     ws.cell(ws.max_row, 1).font = bold
     ws.cell(ws.max_row, len(keys) - 1).font = bold
     for row in ws.iter_rows(min_row=2):
@@ -159,7 +163,7 @@ def to_xlsx(payouts: Sequence[Payout], year: int, lang: Lang) -> bytes:
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("计算方法" if lang == "zh" else "Method")
     for line in METHOD(lang).split("\n"):
-        notes.append([line])
+        xlsx_row(notes, [line])
     notes.column_dimensions["A"].width = 110
     buf = io.BytesIO()
     wb.save(buf)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..model import KB
 from ..routing import TableRow
+from .cells import csv_row
 
 # The columns, in order; the README documents each one. Keys are a contract: extend, don't rename.
 COLUMNS = (
@@ -94,10 +95,12 @@ def leave_cell(windows: Sequence[dict[str, str]]) -> str:
 
 
 def to_csv(kb: KB, rows: Sequence[TableRow]) -> str:
-    """The same columns as CSV (RFC 4180, CRLF); write it with a BOM so Excel reads the Chinese."""
+    """The same columns as CSV (RFC 4180, CRLF); write it with a BOM so Excel reads the Chinese.
+    Text a spreadsheet would run as a formula (a name like ``=HYPERLINK(…)``) gets a leading
+    ``'`` (render/cells.py); the JSON form carries every value as it is."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(csv_row(COLUMNS))
     for rec in records(kb, rows):
-        writer.writerow([leave_cell(rec["leave"]) if k == "leave" else rec[k] for k in COLUMNS])
+        writer.writerow(csv_row(leave_cell(rec["leave"]) if k == "leave" else rec[k] for k in COLUMNS))
     return buf.getvalue()
