@@ -22,13 +22,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .clock import CHINA
 from .finding import Msg
 from .model import KB, Client, Engineer, Leave
 from .policy import Policy
 from .workdays import CalendarGap, WorkCalendar
-
-# China has one time zone and no daylight saving: a fixed offset needs no tz database.
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,24 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 BASE_KB = Path(__file__).resolve().parent / "fixtures" / "base"
 CASES = Path(__file__).resolve().parent / "cases"
-TODAY = dt.date(2026, 11, 24)
+TODAY = dt.date(2026, 11, 24)  # the day the fixtures under tests/ are consistent for
+# The day the bundled example KB (clients/, engineers/) is a consistent snapshot for: the README
+# says so, and `kb check --today` with it reproduces the clean state (no errors).
+EXAMPLE_TODAY = dt.date(2026, 12, 1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any fixture of any scope runs (module-scoped builds included); a developer's own
+    # KB_TODAY must not change what the suite sees either.
+    os.environ["KB_TODAY"] = TODAY.isoformat()
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One clock for every test: ``KB_TODAY`` pins "today" in this process and in every `kb`
+    subprocess (they inherit the environment). A test that needs another day passes its own
+    ``--today`` or sets ``KB_TODAY`` itself; nothing here may depend on the wall clock."""
+    monkeypatch.setenv("KB_TODAY", TODAY.isoformat())
 
 
 def copy_base(dest: Path) -> Path:

@@ -200,9 +200,9 @@ def test_example_kb_passes(run_kb) -> None:  # type: ignore[no-untyped-def]
     """The example KB, with its own git history, has no error (warnings are its realistic content)."""
     import subprocess
 
-    from .conftest import REPO
+    from .conftest import EXAMPLE_TODAY, REPO
 
-    r = run_kb("check", "--root", str(REPO), "--format", "json")
+    r = run_kb("check", "--root", str(REPO), "--format", "json", "--today", EXAMPLE_TODAY.isoformat())
     _no_traceback(r.stdout, r.stderr)
     errors = [f for f in json.loads(r.stdout) if f["severity"] == "error"]
     shallow = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--is-shallow-repository"],

@@ -34,7 +34,7 @@ from generator.render.form_context import clean, material_gaps
 from generator.render.form_spec import FORMS, Cover, Fields, Kind, Table
 from generator.rules.clients import _materials
 
-from .conftest import REPO, TODAY, copy_base
+from .conftest import EXAMPLE_TODAY, REPO, TODAY, copy_base
 
 KINDS: tuple[Kind, ...] = ("application", "kb", "handoff")
 ACME = Path("clients") / "acme" / "client.yml"
@@ -118,7 +118,7 @@ def red_runs(doc: DocumentObject) -> list[str]:
 
 @pytest.fixture(scope="module")
 def example() -> Outcome:
-    return check(REPO, TODAY)
+    return check(REPO, EXAMPLE_TODAY)
 
 
 @pytest.fixture(scope="module")

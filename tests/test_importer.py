@@ -32,7 +32,7 @@ from generator.importer import (
 )
 from generator.load import load_file, load_text
 
-from .conftest import REPO, TODAY
+from .conftest import EXAMPLE_TODAY, REPO, TODAY
 
 Row = tuple[str, str, str]  # Chinese label, key path, value
 ListTable = tuple[str, list[tuple[str, str]], list[list[str]]]  # title, header (label, key), rows
@@ -667,7 +667,7 @@ NOT_ON_THE_FORM = {"account_manager.handle", "sites.subnets", "sites.wan_ipv4", 
 def example_kb() -> Any:
     from generator.pipeline import check
 
-    return check(REPO, TODAY).kb
+    return check(REPO, EXAMPLE_TODAY).kb
 
 
 @pytest.mark.parametrize("cid", CLIENTS)

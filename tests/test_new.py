@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -257,11 +256,11 @@ def test_values_the_schema_refuses_are_not_written(base_kb: Path, run_kb) -> Non
     assert not (base_kb / "clients/dq-retail").exists() and not (base_kb / "engineers/wang-fang.yml").exists()
 
 
-def test_default_date_is_today_in_china(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
-    r = run_kb("new", "meeting", "acme", "--root", str(base_kb))
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+def test_default_date_is_the_pinned_today(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """Without --date a meeting is dated "today" — the one clock (KB_TODAY here; clock.py)."""
+    r = run_kb("new", "meeting", "acme", "--root", str(base_kb), env={"KB_TODAY": "2027-03-08"})
     assert r.returncode == 0, r.stderr
-    assert (base_kb / f"clients/acme/meetings/{today}.yml").is_file()
+    assert (base_kb / "clients/acme/meetings/2027-03-08.yml").is_file()
 
 
 def test_english(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from ..finding import Lang
+from .. import clock
+from ..finding import Lang, Msg
+from ..history import History
 from ..pipeline import Outcome, read_model
 from ..pipeline import check as run_check
 from ..validate import SchemaError
@@ -68,22 +70,55 @@ def selected(file: str, prefixes: list[str]) -> bool:
 
 
 def today_of(value: str | None, lang: Lang) -> dt.date:
-    if not value:
-        return dt.date.today()
+    """The day the rules judge by: ``--today``, else ``KB_TODAY``, else today in China (clock.py)."""
+    source = "--today" if value else clock.ENV
     try:
-        return dt.date.fromisoformat(value)
+        return clock.today(value)
+    except ValueError as exc:
+        shown = value or clock.pinned()
+        raise EnvProblem(
+            say(lang, f"{source} 应为 YYYY-MM-DD：{shown}", f"{source} must be YYYY-MM-DD: {shown}")
+        ) from exc
+
+
+def now_of(lang: Lang) -> dt.datetime:
+    """The moment for commands that need a time of day (``kb route`` without ``--at``)."""
+    try:
+        return clock.now()
     except ValueError as exc:
         raise EnvProblem(
-            say(lang, f"--today 应为 YYYY-MM-DD：{value}", f"--today must be YYYY-MM-DD: {value}")
+            say(lang, f"{clock.ENV} 应为 YYYY-MM-DD：{clock.pinned()}", f"{clock.ENV} must be YYYY-MM-DD: {clock.pinned()}")
         ) from exc
 
 
 def run_pipeline(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
-    """The whole check: every file, the history and every rule."""
+    """The whole check: every file, the history and every rule. A repository git refuses to
+    read (another owner: "dubious ownership") is exit 2 with git's own fix — answering without
+    the deadline rules would pass a gate that was never checked."""
     try:
-        return run_check(kb_root, today)
+        outcome = run_check(kb_root, today)
     except SchemaError as exc:
         raise EnvProblem(_schema_problem(exc, lang)) from exc
+    refusal = outcome.history.refused if outcome.history is not None else None
+    if refusal is not None:
+        raise EnvProblem(refusal(lang))
+    return outcome
+
+
+def cache_note(lang: Lang, history: History | None, *more: Msg | None) -> None:
+    """At most one line on stderr about caches that were ignored and rebuilt. Not a finding:
+    a cache is about this machine, not about the KB, and findings must stay a function of the
+    KB and the day (the same on every runner, nothing for CI annotations or the dashboard)."""
+    notes = [*(history.notes if history is not None else ()), *(m for m in more if m is not None)]
+    if notes:
+        click.echo(
+            say(
+                lang,
+                "kb：提示：" + "；".join(n.zh for n in notes) + "（结果不受影响）。",
+                "kb: note: " + "; ".join(n.en for n in notes) + " (results are unaffected).",
+            ),
+            err=True,
+        )
 
 
 def read_only_model(kb_root: Path, lang: Lang, clients: Collection[str] | None = None) -> Outcome:
@@ -109,7 +144,9 @@ lang_option = click.option(
 root_option = click.option(
     "--root", type=click.Path(file_okay=False), default=None, help="知识库目录（默认：当前目录）"
 )
-today_option = click.option("--today", metavar="YYYY-MM-DD", default=None, help="固定“今天”的日期（用于复现）")
+today_option = click.option(
+    "--today", metavar="YYYY-MM-DD", default=None, help="固定“今天”的日期（用于复现；也可设环境变量 KB_TODAY）"
+)
 
 
 def write_output(data: bytes, default: str, output: str | None, lang: Lang) -> None:

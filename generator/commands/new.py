@@ -8,7 +8,6 @@ one — and says what to do next.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import os
 import re
@@ -30,10 +29,8 @@ from ..pipeline import find_schemas
 from ..policy import Policy, build_policy
 from ..schemas import SchemaError, SchemaSet
 from ..validate import validate
-from .common import EXIT_FINDINGS, EnvProblem, kb_root_of, lang_option, root_option, say
+from .common import EXIT_FINDINGS, EnvProblem, kb_root_of, lang_option, root_option, say, today_of
 
-# China keeps UTC+8 all year (no daylight saving), so a fixed offset is Asia/Shanghai.
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _MAX_ID = 64  # the schemas' maxLength for ids
 
 
@@ -255,7 +252,7 @@ def _text_arg(value: str | None, option: str, lang: Lang) -> str | None:
 
 def _date(value: str | None, lang: Lang) -> str:
     if value is None:
-        return dt.datetime.now(CHINA).date().isoformat()
+        return today_of(None, lang).isoformat()
     if not is_date(value):
         raise EnvProblem(
             say(

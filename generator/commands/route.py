@@ -7,16 +7,18 @@ import json
 
 import click
 
+from ..clock import CHINA
 from ..finding import Lang
 from ..model import KB
 from ..render import routing_table
-from ..routing import CHINA, DEDICATED, Route, RoutingProblem, route, table
+from ..routing import DEDICATED, Route, RoutingProblem, route, table
 from .common import (
     EnvProblem,
     FindingsProblem,
     find_client,
     kb_root_of,
     lang_option,
+    now_of,
     output_to,
     read_only_model,
     root_option,
@@ -32,7 +34,7 @@ WEEKDAYS = "一二三四五六日"
 def parse_at(value: str | None, lang: Lang) -> dt.datetime:
     """``--at "YYYY-MM-DD HH:MM"`` in China time; now when absent."""
     if not value:
-        return dt.datetime.now(CHINA).replace(second=0, microsecond=0)
+        return now_of(lang)
     text = value.strip().replace("T", " ")
     try:
         day, _, clock = text.partition(" ")
@@ -127,7 +129,7 @@ def route_cmd(client_id: str, at: str | None, fmt: str, lang: Lang, root: str | 
             )
         )
     try:
-        r = route(outcome.kb, outcome.kb.policy.work_calendar(), c, moment)
+        r = route(outcome.kb, outcome.kb.work_calendar(), c, moment)
     except RoutingProblem as exc:
         raise FindingsProblem(exc.message(lang)) from exc
     click.echo(as_json(outcome.kb, r, lang) if fmt == "json" else as_text(outcome.kb, r, lang))
