@@ -2,11 +2,14 @@
 the entry point that turns every failure into a message and an exit code.
 
 Exit codes: 0 no error; 1 errors (or warnings under ``--strict``); 2 usage error or an
-unusable environment (not a KB, our schemas unreadable, an internal bug).
+unusable environment (not a KB, our schemas unreadable, a path we cannot read or write, an
+internal bug). A terminal that cannot print Chinese gets escapes, never a crash.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
 import traceback
@@ -104,8 +107,60 @@ for _command in (
 import_group.add_command(import_application_cmd)
 
 
+def _tolerant_streams() -> None:
+    """Let standard output and error degrade to ``\\uXXXX`` escapes when their encoding cannot
+    hold a character (``PYTHONIOENCODING=latin-1``, ``LC_ALL=C PYTHONUTF8=0``): the findings and
+    the exit code matter more than how a character looks. Rich and click both write through
+    these streams."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or unusual stream: leave it be
+                reconfigure(errors="backslashreplace")
+
+
+def _blocking_file(path: str) -> str | None:
+    """The file that stands where ``path`` needs a folder (``site`` a file, ``site/generated``
+    wanted), or None."""
+    probe = os.path.abspath(path)
+    while True:
+        parent = os.path.dirname(probe)
+        if os.path.lexists(probe):
+            return probe if not os.path.isdir(probe) and probe != os.path.abspath(path) else None
+        if parent == probe:
+            return None
+        probe = parent
+
+
+def _os_problem(exc: OSError, lang: Lang) -> str:
+    """A file-system failure as a plain message naming the path: the user's environment (a
+    read-only folder, a file where a folder should be), not our bug."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return say(lang, f"kb：系统错误：{reason}", f"kb: system error: {reason}")
+    path = os.fsdecode(exc.filename)
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        blocking = path if os.path.lexists(path) and not os.path.isdir(path) else _blocking_file(path)
+        if blocking is not None:
+            return say(
+                lang,
+                f"kb：无法写入 {path}：{blocking} 是一个文件，这里需要文件夹（{reason}）。",
+                f"kb: cannot write {path}: {blocking} is a file where a folder is needed ({reason}).",
+            )
+    if exc.errno == errno.ENOENT:
+        return say(lang, f"kb：找不到 {path}：{reason}", f"kb: cannot find {path}: {reason}")
+    # The exception does not say whether we were reading: a path that exists and that we may
+    # not read is the case where it surely was a read.
+    if os.path.exists(path) and not os.access(path, os.R_OK):
+        return say(lang, f"kb：无法读取 {path}：{reason}", f"kb: cannot read {path}: {reason}")
+    if not os.path.lexists(path):  # a file or temporary folder we tried to create: name its folder
+        path = os.path.dirname(os.path.abspath(path))
+    return say(lang, f"kb：无法写入 {path}：{reason}", f"kb: cannot write {path}: {reason}")
+
+
 def main(argv: Sequence[str] | None = None) -> Any:
     """Console entry point: no traceback ever reaches the user."""
+    _tolerant_streams()
     args = list(argv) if argv is not None else sys.argv[1:]
     lang = _guess_lang(args)
     try:
@@ -123,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> Any:
         sys.exit(EXIT_FINDINGS)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:  # a path we cannot read or write: say which, exit 2 (click handles EPIPE)
+        if os.environ.get("KB_DEBUG"):
+            traceback.print_exc()
+        click.echo(_os_problem(exc, lang), err=True)
+        sys.exit(EXIT_ENV)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for KB_DEBUG
         if type(exc).__name__ == "FormTemplateError":  # a KB's own Word template is broken: not our bug
             click.echo(say(lang, f"kb：Word 模板有问题：{exc}", f"kb: a Word template is broken: {exc}"), err=True)
