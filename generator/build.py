@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from .fields import Raw, date_at, flag_at, int_at, items_at, list_at, mapping_at, number_at, text_at, texts_at
+from .fields import (
+    Raw,
+    date_at,
+    flag_at,
+    int_at,
+    items_at,
+    list_at,
+    mapping_at,
+    named_days_at,
+    number_at,
+    text_at,
+    texts_at,
+)
 from .load import Loaded
 from .model import (
     ApplicationForm,
     Assignment,
     Business,
     BusinessApp,
+    CalendarYear,
     Certificate,
     Client,
     Contact,
@@ -379,3 +392,16 @@ def engineer(loaded: Loaded, data: Any, stem: str, valid: bool) -> Engineer:
         valid=valid,
         where=w,
     )
+
+
+def calendar_year(loaded: Loaded, data: Any) -> CalendarYear:
+    """``calendar/<year>.yml``; a file whose name is not its year is refused by the calendar rule."""
+    d = data if isinstance(data, dict) else {}
+    return CalendarYear(
+        year=int_at(d, "year"),
+        source=text_at(d, "source"),
+        holidays=named_days_at(d, "holidays"),
+        workdays=named_days_at(d, "workdays"),
+        where=Where(loaded.file, loaded.positions),
+    )
+

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .commands.calendar import calendar_group
 from .commands.check import check_cmd
 from .commands.common import (
     EXIT_ENV,
@@ -92,7 +93,7 @@ def import_group() -> None:
 
 
 # The commands, one module per verb (generator/commands/<verb>.py).
-for _command in (check_cmd, build_cmd, serve_cmd, status_cmd, history_cmd, route_cmd, new_group):
+for _command in (check_cmd, build_cmd, serve_cmd, status_cmd, history_cmd, route_cmd, new_group, calendar_group):
     cli.add_command(_command)
 for _command in (
     export_application,

@@ -50,6 +50,16 @@ def list_at(d: Any, key: str) -> list[Any]:
     return v if isinstance(v, list) else []
 
 
+def named_days_at(d: Any, key: str) -> tuple[tuple[dt.date, str], ...]:
+    """A list of ``{date, name}`` items (holidays, make-up days) as (day, name); undated items dropped."""
+    out = []
+    for item in list_at(d, key):
+        day = date_at(item, "date")
+        if day is not None:
+            out.append((day, text_at(item, "name") or ""))
+    return tuple(out)
+
+
 def texts_at(d: Any, key: str) -> tuple[str, ...]:
     v = d.get(key) if isinstance(d, dict) else None
     if isinstance(v, str):

@@ -17,6 +17,7 @@ from .load import KeyPath, Pos
 
 if TYPE_CHECKING:
     from .policy import Policy
+    from .workdays import WorkCalendar, YearTable
 
 Date = dt.date
 
@@ -415,6 +416,28 @@ class Engineer:
 
 
 @dataclass(frozen=True)
+class CalendarYear:
+    """``calendar/<year>.yml``: one year's official holiday arrangement (DESIGN.md §2), for a year
+    the calendar package does not cover yet; written by ``kb calendar import``."""
+
+    year: int | None
+    source: str | None
+    holidays: tuple[tuple[Date, str], ...]
+    workdays: tuple[tuple[Date, str], ...]  # the make-up working days (调休上班)
+    where: Where
+
+    def table(self) -> YearTable | None:
+        """The year as the working-day calendar reads it (None without a year)."""
+        from .workdays import YearTable
+
+        if self.year is None:
+            return None
+        return YearTable(
+            self.year, self.where.file, frozenset(d for d, _ in self.holidays), frozenset(d for d, _ in self.workdays)
+        )
+
+
+@dataclass(frozen=True)
 class KB:
     """Everything that was readable, by id; files that could not be read are absent."""
 
@@ -425,6 +448,17 @@ class KB:
     known_engineer_ids: frozenset[str] = frozenset()  # includes unreadable engineer files
     files: tuple[str, ...] = ()
     texts: Mapping[str, str] = field(default_factory=dict, repr=False)  # the readable files' text
+    calendars: tuple[CalendarYear, ...] = ()  # calendar/<year>.yml, by year
+
+    def work_calendar(self) -> WorkCalendar:
+        """Chinese working days: policy.yml's days, the calendar package, then calendar/*.yml."""
+        from .workdays import WorkCalendar
+
+        p = self.policy
+        tables = [t for t in (c.table() for c in self.calendars) if t is not None]
+        return WorkCalendar.from_days(
+            (d for d, _ in p.extra_holidays) if p else (), (d for d, _ in p.extra_workdays) if p else (), tables
+        )
 
     def engineer_name(self, eid: str | None) -> str:
         """“张伟（zhang-wei）” for messages; the bare id when unknown."""

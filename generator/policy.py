@@ -11,10 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .fields import date_at, flag_at, int_at, list_at, mapping_at, text_at, texts_at
+from .fields import date_at, flag_at, int_at, mapping_at, named_days_at, text_at, texts_at
 from .load import Loaded
 from .model import Date, Person, Where
-from .workdays import WorkCalendar
 
 GRADES = ("associate", "intermediate", "advanced")  # 初级 < 中级 < 高级
 
@@ -54,15 +53,12 @@ class Policy:
     extra_holidays: tuple[tuple[Date, str], ...]
     extra_workdays: tuple[tuple[Date, str], ...]
     where: Where
+    calendar_coverage_from: tuple[int, int] | None = (11, 1)  # (month, day): remind of next year's calendar
     ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
 
     def judged(self, day: Date | None) -> bool:
         """Whether a record dated ``day`` is judged by its commit date (not imported at adoption)."""
         return day is not None and (self.adopted_on is None or day >= self.adopted_on)
-
-    def work_calendar(self) -> WorkCalendar:
-        """Chinese working days with this policy's ``calendar`` additions."""
-        return WorkCalendar.from_days((d for d, _ in self.extra_holidays), (d for d, _ in self.extra_workdays))
 
     def grade_at_least(self, grade: str | None) -> bool:
         """Whether a certificate grade meets ``general_min_grade``."""
@@ -71,13 +67,14 @@ class Policy:
         return GRADES.index(grade) >= GRADES.index(self.general_min_grade)
 
 
-def _days(d: Any, key: str) -> tuple[tuple[dt.date, str], ...]:
-    out = []
-    for item in list_at(d, key):
-        day = date_at(item, "date")
-        if day is not None:
-            out.append((day, text_at(item, "name") or ""))
-    return tuple(out)
+def _month_day(text: str) -> tuple[int, int] | None:
+    """``"11-01"`` → (11, 1); None for anything else (the schema reports it)."""
+    month, _, day = text.partition("-")
+    try:
+        dt.date(2000, int(month), int(day))  # a leap year: 02-29 is a day
+    except ValueError:
+        return None
+    return int(month), int(day)
 
 
 def build_policy(loaded: Loaded, data: Any) -> Policy:
@@ -122,8 +119,9 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         service_start=text_at(hours, "start"),
         service_end=text_at(hours, "end"),
         workdays_only=flag_at(hours, "workdays_only"),
-        extra_holidays=_days(calendar, "holidays"),
-        extra_workdays=_days(calendar, "workdays"),
+        extra_holidays=named_days_at(calendar, "holidays"),
+        extra_workdays=named_days_at(calendar, "workdays"),
+        calendar_coverage_from=_month_day(text_at(calendar, "coverage_from") or "11-01"),
         where=Where(loaded.file, loaded.positions),
         ops_manager=(
             Person(name=text_at(manager, "name"), handle=text_at(manager, "handle"), email=text_at(manager, "email"))

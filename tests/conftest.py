@@ -73,11 +73,12 @@ def base_kb(tmp_path: Path) -> Path:
 def run_kb() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the real `kb` command (as `python -m generator`) and capture its output."""
 
-    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, "NO_COLOR": "1"}
         full_env.pop("GITHUB_STEP_SUMMARY", None)
         full_env.update(env or {})
         return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or REPO, env=full_env,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, input=input)
 
     return run
