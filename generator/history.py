@@ -15,10 +15,12 @@ with that reason instead of guessing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -26,14 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import build
+from . import build, cache
+from .clock import CHINA
 from .finding import Msg
 from .load import load_bytes
 from .scoring import kb_completeness
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
-CACHE_VERSION = 1
-_TRACKED = ("clients", "engineers", "policy.yml")
+CACHE_VERSION = 2  # 2: identity keys in the facts; a digest-checked file (cache.py)
+# The KB's data: what the deadline rules read and what "recent changes" lists (not the tool's code).
+_TRACKED = ("clients", "engineers", "policy.yml", "calendar", "kpis")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Commit:
     when: dt.datetime  # committer time, China time zone
     author: str
     subject: str
+    files: tuple[str, ...] = ()  # the KB data files it touched (KB-relative; a rename's new name)
 
     @property
     def date(self) -> dt.date:
@@ -62,13 +66,32 @@ class Facts:
     records: frozenset[str] = frozenset()
     sections: Mapping[str, str] = field(default_factory=dict)  # section path → content hash
     kb_complete: bool = False
+    identity: frozenset[str] = frozenset()  # who or what the file is about (see identity_keys)
 
     def to_json(self) -> dict[str, Any]:
-        return {"p": self.parsed, "r": sorted(self.records), "s": dict(self.sections), "k": self.kb_complete}
+        return {
+            "p": self.parsed,
+            "r": sorted(self.records),
+            "s": dict(self.sections),
+            "k": self.kb_complete,
+            "i": sorted(self.identity),
+        }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Facts:
-        return cls(bool(d["p"]), frozenset(d["r"]), dict(d["s"]), bool(d["k"]))
+    def from_json(cls, d: object) -> Facts:
+        """The facts :meth:`to_json` wrote; ValueError for anything of another shape."""
+        if not isinstance(d, dict) or set(d) != {"p", "r", "s", "k", "i"}:
+            raise ValueError("facts: unexpected keys")
+        p, r, s, k, i = d["p"], d["r"], d["s"], d["k"], d["i"]
+        if not isinstance(p, bool) or not isinstance(k, bool) or not _strings(r) or not _strings(i):
+            raise ValueError("facts: unexpected types")
+        if not isinstance(s, dict) or not _strings(s.keys()) or not _strings(s.values()):
+            raise ValueError("facts: unexpected sections")
+        return cls(p, frozenset(r), dict(s), k, frozenset(i))
+
+
+def _strings(items: object) -> bool:
+    return isinstance(items, (list, type({}.keys()), type({}.values()))) and all(isinstance(x, str) for x in items)
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,8 @@ class History:
     """The KB's files through time; ``problem`` says why it is unavailable."""
 
     problem: Msg | None = None
+    refused: Msg | None = None  # git refuses to read the repository: the command cannot answer (exit 2)
+    notes: tuple[Msg, ...] = ()  # caches ignored and rebuilt (one info line, not a finding)
     dirty: frozenset[str] = frozenset()
     versions: Mapping[str, tuple[Version, ...]] = field(default_factory=dict)  # by current KB-relative path
     facts: Mapping[str, Facts] = field(default_factory=dict)  # by blob id
@@ -159,6 +184,26 @@ def record_keys(kind: str, data: Any) -> set[str]:
     return keys
 
 
+def identity_keys(kind: str, data: Any) -> set[str]:
+    """What a file is about, beyond its path: a dossier's id, display name and contract number;
+    an engineer's id, name, e-mail and mobile; a meeting's date; a handoff's task and ticket.
+    A file deleted and another of its kind added in one commit are the same record when these
+    meet (git pairs a rename only when the content stayed ≥ 50 % alike)."""
+    d = data if isinstance(data, dict) else {}
+    fields: tuple[tuple[str, Any], ...] = ()
+    if kind == "client":
+        contract = d.get("contract")
+        number = contract.get("number") if isinstance(contract, dict) else None
+        fields = (("id", d.get("id")), ("name", d.get("name")), ("contract", number))
+    elif kind == "engineer":
+        fields = tuple((k, d.get(k)) for k in ("id", "name", "email", "mobile"))
+    elif kind == "meeting":
+        fields = (("date", d.get("date")),)
+    elif kind == "handoff":
+        fields = (("task", d.get("task_id")), ("ticket", d.get("ticket")))
+    return {f"{k}:{str(v).strip()}" for k, v in fields if isinstance(v, (str, int)) and str(v).strip()}
+
+
 def _digest(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
@@ -188,7 +233,13 @@ def facts_of(raw: bytes, rel: str) -> Facts:
     complete = False
     if kind == "client":
         complete = kb_completeness(build.client(loaded, loaded.data, rel.split("/")[1], True)) == 100
-    return Facts(True, frozenset(record_keys(kind, loaded.data)), section_hashes(loaded.data), complete)
+    return Facts(
+        True,
+        frozenset(record_keys(kind, loaded.data)),
+        section_hashes(loaded.data),
+        complete,
+        frozenset(identity_keys(kind, loaded.data)),
+    )
 
 
 def _kind(rel: str) -> str:
@@ -230,37 +281,120 @@ def _is_yaml(path: str) -> bool:
     return path.endswith(".yml") and (path == "policy.yml" or path.startswith(("clients/", "engineers/")))
 
 
-def _parse_log(out: bytes, prefix: str) -> tuple[list[Commit], dict[str, list[Version]]]:
-    commits: list[Commit] = []
-    versions: dict[str, list[Version]] = {}
+def _raw_changes(rest: list[str], prefix: str) -> list[tuple[str, str, str, str]]:
+    """``git log --raw -z`` entries of one commit as (status letter, old path, new path, new blob)."""
+    out = []
+    i = 0
+    while i < len(rest):
+        meta = rest[i].lstrip("\n")
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        parts = meta.split()
+        new_blob, status = parts[3], parts[4]
+        if status[0] in "RC":
+            old, new = rest[i + 1], rest[i + 2]
+            i += 3
+        else:
+            old = new = rest[i + 1]
+            i += 2
+        out.append((status[0], old.removeprefix(prefix), new.removeprefix(prefix), new_blob))
+    return out
+
+
+Change = tuple[str, str, str, str]  # (status letter, old path, new path, new blob)
+
+
+def _parse_log(out: bytes, prefix: str) -> list[tuple[Commit, list[Change]]]:
+    log: list[tuple[Commit, list[Change]]] = []
     for chunk in out.split(b"\x01")[1:]:
         fields = chunk.split(b"\0")
         sha, ct, author, subject = (f.decode("utf-8", "replace") for f in fields[:4])
-        commit = Commit(sha, dt.datetime.fromtimestamp(int(ct), CHINA), author, subject)
-        commits.append(commit)
-        rest = [f.decode("utf-8", "surrogateescape") for f in fields[4:]]
-        i = 0
-        while i < len(rest):
-            meta = rest[i].lstrip("\n")
-            if not meta.startswith(":"):
-                i += 1
-                continue
-            parts = meta.split()
-            new_blob, status = parts[3], parts[4]
-            if status[0] in "RC":
-                old, new = rest[i + 1], rest[i + 2]
-                i += 3
-            else:
-                old = new = rest[i + 1]
-                i += 2
-            old, new = old.removeprefix(prefix), new.removeprefix(prefix)
-            if status[0] == "R" and old in versions:
+        changes = _raw_changes([f.decode("utf-8", "surrogateescape") for f in fields[4:]], prefix)
+        commit = Commit(
+            sha, dt.datetime.fromtimestamp(int(ct), CHINA), author, subject, tuple(new for _, _, new, _ in changes)
+        )
+        log.append((commit, changes))
+    return log
+
+
+def _blobs_of(log: list[tuple[Commit, list[Change]]]) -> dict[str, str]:
+    """Every version of every KB YAML file in ``log`` (blob id → a path it was seen at)."""
+    return {blob: new for _, changes in log for status, _, new, blob in changes if status != "D" and _is_yaml(new)}
+
+
+def _chains(log: list[tuple[Commit, list[Change]]], facts: Mapping[str, Facts]) -> dict[str, list[Version]]:
+    """Each current file's versions, oldest first, following renames: git's own (content
+    alike) and, where git saw a delete and a create in one commit, the pairs whose identity
+    (:func:`identity_keys`) says they are the same record."""
+    versions: dict[str, list[Version]] = {}
+    for commit, changes in log:
+        deleted: dict[str, str | None] = {}
+        added: dict[str, str] = {}
+        moved: dict[str, str] = {}  # client folder → its new name, from the renames git saw
+        for status, old, new, new_blob in changes:
+            if status == "R" and old in versions:
                 versions[new] = versions.pop(old)
+                if _kind(new) == "client":
+                    moved[old.split("/")[1]] = new.split("/")[1]
             if not _is_yaml(new):
                 continue
-            blob = None if status[0] == "D" else new_blob
-            versions.setdefault(new, []).append(Version(commit, blob))
-    return commits, versions
+            if status == "D" and new in versions:
+                deleted[new] = versions[new][-1].blob
+            elif status == "A":
+                added[new] = new_blob
+            else:
+                versions.setdefault(new, []).append(Version(commit, None if status == "D" else new_blob))
+        for old, new in _same_records(deleted, added, facts, moved):
+            # (a file that once lived at the new path and was deleted is another record: its chain goes)
+            versions[new] = [*versions.pop(old), Version(commit, added.pop(new))]
+            del deleted[old]
+        for path in deleted:
+            versions[path].append(Version(commit, None))
+        for path, blob in added.items():
+            versions.setdefault(path, []).append(Version(commit, blob))
+    return versions
+
+
+def _same_records(
+    deleted: Mapping[str, str | None], added: Mapping[str, str], facts: Mapping[str, Facts], moved: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """Pairs (deleted path, added path) of one commit that hold the same record: same kind,
+    overlapping identity, and for a client's meetings and handoffs the same (or the renamed)
+    client folder. Dossiers and engineers first, so that their folder renames are known."""
+
+    def ident(blob: str | None) -> frozenset[str]:
+        f = facts.get(blob or "")
+        return f.identity if f is not None else frozenset()
+
+    if not deleted or not added:
+        return []
+    pairs: list[tuple[str, str]] = []
+    used: set[str] = set()
+    folders = dict(moved)
+    for first in (True, False):
+        for old in sorted(deleted):
+            kind = _kind(old)
+            if (kind in ("client", "engineer")) != first:
+                continue
+            mine = ident(deleted[old])
+            best, score = None, 0
+            for new in sorted(added):
+                if new in used or _kind(new) != kind:
+                    continue
+                if not first:
+                    src = old.split("/")[1]
+                    if new.split("/")[1] != folders.get(src, src):
+                        continue
+                n = len(mine & ident(added[new]))
+                if n > score:
+                    best, score = new, n
+            if best is not None:
+                used.add(best)
+                pairs.append((old, best))
+                if kind == "client":
+                    folders[old.split("/")[1]] = best.split("/")[1]
+    return pairs
 
 
 def _facts_batch(items: list[tuple[str, bytes, str]]) -> list[tuple[str, Facts]]:
@@ -308,32 +442,70 @@ def _read_blobs(root: Path, wanted: dict[str, str]) -> dict[str, Facts]:
     return facts
 
 
-def _load_cache(path: Path) -> dict[str, Facts]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != CACHE_VERSION:
-            return {}
-        return {k: Facts.from_json(v) for k, v in data["facts"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+_BLOB = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256 object ids
+_CACHE_FILE = "history.json"
 
 
-def _save_cache(path: Path, facts: Mapping[str, Facts]) -> None:
+def _cache_note(reason: Msg) -> Msg:
+    return Msg(
+        f".kb-cache/{_CACHE_FILE} 无法使用（{reason.zh}），已忽略并从 git 重建",
+        f".kb-cache/{_CACHE_FILE} could not be used ({reason.en}): ignored and rebuilt from git",
+    )
+
+
+def _load_cache(root: Path) -> tuple[dict[str, Facts], Msg | None]:
+    """The cached facts by blob id, and a note when a cache was there but unusable. The cache
+    is a hint: anything but exactly what :func:`_save_cache` writes is ignored (and rebuilt)."""
+    if cache.committed(root):
+        return {}, cache.COMMITTED
+    folder = cache.folder(root, create=False)
+    if folder is None:
+        return {}, None
+    path = folder / _CACHE_FILE
+    raw = cache.read_bytes(path)
+    if raw is None:
+        return {}, _cache_note(Msg("不是普通文件", "not a regular file")) if os.path.lexists(path) else None
     try:
-        path.parent.mkdir(exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():  # the cache ignores itself, whatever the KB's own .gitignore says
-            ignore.write_text("# kb's history cache (rebuilt when missing)\n*\n", encoding="utf-8")
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(
-                {"version": CACHE_VERSION, "facts": {k: v.to_json() for k, v in facts.items()}}, ensure_ascii=False
-            ),
-            encoding="utf-8",
+        payload = cache.loads(raw, "history", CACHE_VERSION)
+        if payload is None:  # written by another version of kb: rebuilt without a word
+            return {}, None
+        if not isinstance(payload, dict) or not all(isinstance(k, str) and _BLOB.fullmatch(k) for k in payload):
+            raise ValueError("not a mapping of blob ids")
+        return {k: Facts.from_json(v) for k, v in payload.items()}, None
+    except cache.Damaged as exc:
+        return {}, _cache_note(exc.reason)
+    except ValueError:
+        return {}, _cache_note(Msg("内容结构不对", "unexpected shape"))
+
+
+def _save_cache(root: Path, facts: Mapping[str, Facts]) -> None:
+    folder = cache.folder(root)  # creates .kb-cache/ with the .gitignore that keeps it out of commits
+    if folder is None:
+        return  # a read-only checkout simply runs without a cache
+    cache.sweep_temporaries(folder)
+    with contextlib.suppress(OSError):
+        cache.write_atomic(
+            folder / _CACHE_FILE, cache.dumps("history", CACHE_VERSION, {k: v.to_json() for k, v in facts.items()})
         )
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only checkout simply runs without a cache
+
+
+def _refused(exc: _GitError, root: Path) -> Msg | None:
+    """git's refusal to read a repository owned by someone else (git ≥ 2.35.2), with git's own fix."""
+    text = str(exc)
+    if "dubious ownership" not in text:
+        return None
+    fix = next(
+        (ln.strip() for ln in text.splitlines() if "safe.directory" in ln and ln.strip().startswith("git ")), None
+    )
+    fix = fix or f"git config --global --add safe.directory {root}"
+    return Msg(
+        f"git 拒绝读取这个仓库（dubious ownership）：仓库目录的所有者不是运行 kb 的用户，git 出于安全不读它，"
+        f"期限规则无法检查。确认这个仓库可信后，按 git 的提示把它登记为安全目录再运行：{fix}"
+        "（CI 容器里常见：检出仓库的用户与运行 kb 的用户不同。）",
+        f"git refuses to read this repository (dubious ownership): its folder is owned by another user than the one "
+        f"running kb, so the deadline rules cannot be checked. If you trust it, mark it safe as git says and run "
+        f"again: {fix} (common in CI containers, where the checkout and kb run as different users).",
+    )
 
 
 def read_history(root: Path, use_cache: bool = True) -> History:
@@ -344,7 +516,10 @@ def read_history(root: Path, use_cache: bool = True) -> History:
         )
     try:
         inside = _git(root, "rev-parse", "--is-inside-work-tree").strip() == b"true"
-    except _GitError:
+    except _GitError as exc:
+        refusal = _refused(exc, root)
+        if refusal is not None:
+            return History(problem=refusal, refused=refusal)
         inside = False
     if not inside:
         return _unavailable(
@@ -386,7 +561,7 @@ def read_history(root: Path, use_cache: bool = True) -> History:
         status = _git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", *_TRACKED)
     except _GitError as exc:
         return _unavailable(f"读取 git 历史失败：{exc}", f"Reading the git history failed: {exc}")
-    commits, versions = _parse_log(log, prefix)
+    parsed = _parse_log(log, prefix)
     dirty = set()
     entries = status.split(b"\0")
     i = 0
@@ -397,18 +572,23 @@ def read_history(root: Path, use_cache: bool = True) -> History:
             if entry[0] in "RC":  # a rename's second field is the old path
                 i += 1
         i += 1
-    cache_path = root / ".kb-cache" / "history.json"
-    cached = _load_cache(cache_path) if use_cache else {}
-    wanted = {v.blob: path for path, vs in versions.items() for v in vs if v.blob and v.blob not in cached}
+    cached, note = _load_cache(root) if use_cache else ({}, None)
+    wanted = {blob: path for blob, path in _blobs_of(parsed).items() if blob not in cached}
     try:
         fresh = _read_blobs(root, wanted)
     except _GitError as exc:
         return _unavailable(f"读取 git 历史失败：{exc}", f"Reading the git history failed: {exc}")
     facts = {**cached, **fresh}
-    if fresh and use_cache:
-        _save_cache(cache_path, facts)
+    if use_cache and (fresh or note) and note is not cache.COMMITTED:
+        _save_cache(root, facts)
+    versions = _chains(parsed, facts)
     return History(
-        None, frozenset(dirty), {k: tuple(v) for k, v in versions.items()}, facts, tuple(commits), len(fresh)
+        notes=(note,) if note is not None else (),
+        dirty=frozenset(dirty),
+        versions={k: tuple(v) for k, v in versions.items()},
+        facts=facts,
+        commits=tuple(c for c, _ in parsed),
+        blobs_read=len(fresh),
     )
 
 

@@ -15,6 +15,7 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EnvProblem,
+    cache_note,
     kb_root_of,
     lang_option,
     root_option,
@@ -57,6 +58,7 @@ def run_check_command(
     out = render(findings, fmt, lang, files_checked=len(files), color=color)
     if out:
         click.echo(out)
+    cache_note(lang, outcome.history)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_path:
         with open(summary_path, "a", encoding="utf-8") as fh:

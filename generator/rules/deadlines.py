@@ -38,7 +38,7 @@ def _ready(kb: KB, history: Any) -> tuple[Policy, History, WorkCalendar] | None:
     if kb.policy is None or not isinstance(history, History) or not history.available:
         return None
     p = kb.policy
-    return p, history, p.work_calendar()
+    return p, history, kb.work_calendar()
 
 
 def _gap(kb: KB, year: int) -> Finding:
@@ -84,15 +84,32 @@ def check_history(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             )
     for c in history.commits:
         if c.date > today:
+            subject = c.subject if len(c.subject) <= 60 else c.subject[:59] + "…"
             yield make(
                 W,
-                ("policy.yml", 1, 1),
+                (_first_file(kb, c), 1, 1),
                 "history",
-                f"提交 {c.sha[:8]}（{c.subject}）的日期 {c.date} 在今天之后：期限规则读到的日期可能不可信。",
-                f"Commit {c.sha[:8]} ({c.subject}) is dated {c.date}, in the future: dates read from history may be wrong.",
-                "检查提交者电脑的时钟；不要用未来日期提交。",
-                "Check the committer's clock.",
+                f"提交 {c.sha[:8]}（“{subject}”，{c.author}）的日期 {c.when:%Y-%m-%d %H:%M} 在今天之后（今天：{today}）："
+                "这个日期不可信，期限规则没有按它判断这个提交里的记录。",
+                f'Commit {c.sha[:8]} ("{subject}", {c.author}) is dated {c.when:%Y-%m-%d %H:%M}, after today '
+                f"({today}): that date cannot be right, so the deadline rules did not judge the records it holds by it.",
+                "检查提交者电脑的时钟（git log -1 --format=%cd 查看提交日期）；改正时钟后，以后的提交日期才可信。",
+                "Check the committer's clock (git log -1 --format=%cd shows the commit date); later commits are "
+                "trustworthy once it is right.",
             )
+
+
+def _first_file(kb: KB, c: Any) -> str:
+    """Where a finding about commit ``c`` is shown: the first KB file it touched that still
+    exists (a clickable place in the PR), else policy.yml."""
+    present = set(kb.files)
+    return next((f for f in getattr(c, "files", ()) if f in present), "policy.yml")
+
+
+def _untrusted(commit: Any, today: dt.date) -> bool:
+    """A commit dated after today: its date says nothing (check_history points at it), so no
+    deadline is judged by it — judging would only yield a nonsense lateness or a calendar gap."""
+    return bool(commit.date > today)
 
 
 def _lateness(cal: WorkCalendar, day: dt.date, workdays: int, recorded: dt.date) -> tuple[dt.date, int]:
@@ -127,7 +144,7 @@ def check_change_1bd(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             if ev.occurred_on is None or ev.occurred_on > today or not p.judged(ev.occurred_on):
                 continue
             commit = h.first_recorded(file, f"event:{ev.type}:{ev.occurred_on.isoformat()}")
-            if commit is None:
+            if commit is None or _untrusted(commit, today):
                 continue
             try:
                 deadline, late = _lateness(cal, ev.occurred_on, n, commit.date)
@@ -195,7 +212,7 @@ def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
         if not p.judged(a.materials_received_on):
             continue
         first = h.first_kb_complete(c.where.file, a.materials_received_on)
-        if first is not None and first.date > deadline:
+        if first is not None and first.date > deadline and not _untrusted(first, today):
             yield make(
                 W,
                 where,
@@ -288,7 +305,7 @@ def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             if n is None or m.date is None or not p.judged(m.date) or _skip(h, m.where.file):
                 continue
             added = h.added(m.where.file)
-            if added is None:
+            if added is None or _untrusted(added, today):
                 continue
             try:
                 deadline, late = _lateness(cal, m.date, n, added.date)
