@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -13,6 +15,7 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EnvProblem,
+    cache_note,
     kb_root_of,
     lang_option,
     root_option,
@@ -34,10 +37,29 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
 
     有错误时照常发布（错误显示在合规看板上），除非 --strict。构建失败时保留原来的 public/。
     """
-    from ..publish import BuildFailed, form_jobs, generate, mkdocs_build, write_forms
+    from ..staging import Stopped, stop_on_signals
 
     kb_root = kb_root_of(root, lang)
     day = today_of(today, lang)
+    try:
+        with stop_on_signals():
+            _build(kb_root, day, strict, no_forms, lang)
+    except Stopped as stop:  # every temporary folder was removed on the way out; public/ is whole
+        click.echo(
+            say(
+                lang,
+                f"kb：收到 {stop.name}，构建已中止：临时文件已清理，public/ 保持不变。",
+                f"kb: {stop.name} received, build stopped: temporary files removed, public/ unchanged.",
+            ),
+            err=True,
+        )
+        sys.exit(128 + stop.signum)
+
+
+def _build(kb_root: Path, day: dt.date, strict: bool, no_forms: bool, lang: Lang) -> None:
+    from ..publish import BuildFailed, PictureCache, form_jobs, generate, mkdocs_build, tidy, write_forms
+
+    tidy(kb_root)  # a build stopped last time (even by kill -9) may have left a swap half done
     outcome = run_pipeline(kb_root, day, lang)
     findings = outcome.findings
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
@@ -71,8 +93,9 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
             err=True,
         )
         sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
-    jobs = [] if no_forms else form_jobs(outcome, day, kb_root)
-    pages = generate(kb_root, outcome, day, jobs)
+    pictures = PictureCache(kb_root)
+    jobs = [] if no_forms else form_jobs(outcome, day, kb_root, pictures)
+    pages = generate(kb_root, outcome, day, jobs, pictures)
     try:
         out = mkdocs_build(kb_root, add=lambda fresh: write_forms(jobs, fresh))
     except BuildFailed as exc:
@@ -89,6 +112,7 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
             f"({errors} errors, see the compliance dashboard).",
         )
     )
+    cache_note(lang, outcome.history, pictures.note())
 
 
 @click.command("serve")
