@@ -135,6 +135,87 @@ def test_renamed_dossier_keeps_its_history(repo: Path) -> None:
     assert _findings(repo, "change.1bd") == []  # recorded on 08-20, not on the rename
 
 
+def _rewrite_as_new_client(repo: Path, old: str, new: str) -> Path:
+    """Rename the client folder and, in the same commit, rewrite its dossier so thoroughly
+    (every line re-indented or re-spaced, the id changed) that git's rename detection fails."""
+    git(repo, "mv", f"clients/{old}", f"clients/{new}")
+    path = repo / "clients" / new / "client.yml"
+    text = path.read_text(encoding="utf-8").replace(f"id: {old}\n", f"id: {new}\n")
+    lines = [re.sub(r"^( *)", lambda m: m.group(1) * 2, ln) for ln in text.splitlines()]
+    lines = [ln if ln.startswith((" ", "#")) or not ln.strip() else ln.replace(": ", ":   ", 1) for ln in lines]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_renamed_and_rewritten_dossier_keeps_its_records(repo: Path) -> None:
+    """git sees a delete and a create; the dossier's name and contract number say it is the
+    same client, so the renewal recorded on time under the old name stays on time."""
+    _add_event(repo, "{type: contract-renewal, occurred_on: 2026-08-20, summary: 续约三年}", "2026-08-20T17:00:00+08:00")
+    _rewrite_as_new_client(repo, "acme", "acme-new")
+    commit_all(repo, "客户改名并整理档案", "2026-11-02T10:00:00+08:00")
+    seen = git(repo, "log", "-1", "-M", "--name-status", "--format=")
+    assert "D\tclients/acme/client.yml" in seen and "A\tclients/acme-new/client.yml" in seen  # git did not pair them
+    assert _findings(repo, "change.1bd") == []
+    added = read_history(repo).added("clients/acme-new/client.yml")
+    assert added is not None and added.date == dt.date(2026, 1, 5)
+
+
+def test_a_different_client_in_the_same_commit_is_not_joined(repo: Path) -> None:
+    """Delete one client and add an unrelated one in one commit: the new one's event was
+    written down in that commit, late — it inherits nothing from the client that went."""
+    _add_event(repo, "{type: contract-renewal, occurred_on: 2026-08-20, summary: 续约三年}", "2026-08-20T17:00:00+08:00")
+    path = _rewrite_as_new_client(repo, "acme", "beta")
+    text = path.read_text(encoding="utf-8")
+    name = re.search(r"^name: *(.+)$", text, re.M)
+    number = re.search(r"number: *([^,}\n]+)", text)
+    assert name and number
+    text = text.replace(name.group(1), "贝塔科技").replace(number.group(1), "HT-OTHER-1")
+    path.write_text(text.replace("2026-08-20, summary: 续约三年", "2026-10-20, summary: 新客户签约"), encoding="utf-8")
+    commit_all(repo, "换了一个客户", "2026-11-02T10:00:00+08:00")
+    found = _findings(repo, "change.1bd")
+    assert len(found) == 1 and "于 2026-11-02 才记录" in found[0][3]
+
+
+def test_far_future_commit_is_pointed_at_not_a_calendar_gap(repo: Path) -> None:
+    """A commit dated 2031 (the committer's clock): one warning at the file it touched, naming
+    the commit (sha, subject, date) and the clock; no deadline judged by that date, so no
+    calendar-gap error for the years in between and no nonsense lateness."""
+    _add_event(repo, "{type: contract-change, occurred_on: 2026-11-20, summary: 扩容}", "2031-03-01T10:00:00+08:00",
+               "扩容记录")
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    findings = check(repo, TODAY).findings
+    future = [f for f in findings if f.rule == "history"]
+    assert len(future) == 1 and future[0].severity.value == "warning" and future[0].file == DOSSIER
+    assert sha[:8] in future[0].message.zh and "扩容记录" in future[0].message.zh
+    assert "2031-03-01 10:00" in future[0].message.zh and "时钟" in future[0].hint.zh
+    assert not [f for f in findings if f.rule == "change.1bd"]
+    assert not [f for f in findings if "法定节假日" in f.message.zh]
+
+
+def test_dubious_ownership_is_said_with_gits_fix(repo: Path, tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """A KB owned by another user: git refuses it. kb says so, with git's own command, and
+    exits 2 — not "not in a git repository" with the deadline rules skipped and exit 0."""
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the repository to another uid")
+    for folder, dirs, files in os.walk(repo):
+        for name in dirs + files:
+            os.chown(os.path.join(folder, name), 12345, 12345, follow_symlinks=False)
+    os.chown(repo, 12345, 12345)
+    config = tmp_path / "gitconfig"
+    config.write_text("", encoding="utf-8")  # no safe.directory anywhere
+    env = {"HOME": str(tmp_path), "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_SYSTEM": os.devnull}
+    r = run_kb("check", "--root", str(repo), "--today", TODAY.isoformat(), env=env)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "git 拒绝读取这个仓库（dubious ownership）" in r.stderr
+    assert f"git config --global --add safe.directory {repo}" in r.stderr
+    assert "不在 git 仓库中" not in r.stdout + r.stderr and "内部错误" not in r.stderr
+    config.write_text(f"[safe]\n\tdirectory = {repo}\n", encoding="utf-8")  # git's fix, applied
+    fixed = run_kb("check", "--root", str(repo), "--today", TODAY.isoformat(), env=env)
+    assert fixed.returncode == 1 and "sync.cadence" in fixed.stdout  # the deadline rules ran (and found a gap)
+
+
 # ------------------------------------------------------------------ refusals
 
 
