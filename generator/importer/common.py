@@ -16,7 +16,8 @@ SHORT_ITEM = 10  # a one-line text list is split at ，、； only when every pa
 MAX_UNZIPPED = 200 * 1024 * 1024  # refuse zip bombs before python-docx inflates them
 
 _KEY = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\Z")
-_EMPTY = frozenset({"", "—", "——", "-", "–", "/", "／"})
+_EMPTY = frozenset({"", "—", "——", "-", "–", "/", "／"})  # "nothing" where a number, date or choice goes
+_FORM_NONE = frozenset({"", "—"})  # what the forms write for "no value" (render/form_context.NONE)
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\Z")
 _NUMBER = re.compile(r"([+-]?\d+(?:\.\d+)?)(万)?(元|人民币|mbps|mb|m|gbps|gb|g|分钟|min|小时|h|个|%)?\Z", re.I)
 _NUMBERED = re.compile(r"\s*(\d+)\s*[.、)）]\s*")

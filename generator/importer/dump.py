@@ -27,11 +27,27 @@ _Dumper.yaml_implicit_resolvers = {
 }
 
 
+class _Types(yaml.resolver.BaseResolver):
+    """What a YAML 1.1 reader (and so most editors and tools) would type a plain scalar as."""
+
+
+_Types.yaml_implicit_resolvers = _Dumper.yaml_implicit_resolvers
+_TYPES = _Types()
+
+
+def needs_quotes(value: str) -> bool:
+    """Whether ``value`` must be written in quotes to stay the text it is: YAML would read it as
+    a number, boolean or null (a phone number, ``010``, ``no``, ``null``), or it begins or ends
+    with white space (`` ``, a non-breaking space), which plain YAML drops or hides."""
+    tag = cast(Any, _TYPES).resolve(yaml.ScalarNode, value, (True, False))
+    return tag != _STR or value != value.strip() or value == ""
+
+
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    """Multi-line text as a ``|`` block; text YAML would read as a number, boolean or null
-    (a phone number, ``010``, ``no``) in double quotes, as the README writes ``"13800000000"``."""
-    style: str | None = "|" if "\n" in value else None
-    if style is None and cast(Any, dumper).resolve(yaml.ScalarNode, value, (True, False)) != _STR:
+    """Multi-line text as a ``|`` block; text that plain YAML would type or trim in double
+    quotes, as the README writes ``"13800000000"``."""
+    style: str | None = "|" if "\n" in value and value == value.strip(" \t") else None
+    if style is None and needs_quotes(value):
         style = '"'
     return dumper.represent_scalar(_STR, value, style=style)
 

@@ -17,8 +17,8 @@ from docx.text.paragraph import Paragraph
 
 from ..formats import is_slug
 from ..load import load_file
-from .common import _ENGINEER_REFS, _KEY, _SITE_REFS, MAX_BYTES, MAX_UNZIPPED, REQUIRED, ImportResult, Problem
-from .values import _clean, _is_value, _lists, _node, _ordered, _types, client_schema, convert
+from .common import _ENGINEER_REFS, _KEY, _SITE_REFS, MAX_BYTES, MAX_UNZIPPED, MISSING, REQUIRED, ImportResult, Problem
+from .values import _clean, _is_text, _is_value, _lists, _node, _ordered, _types, _verbatim, client_schema, convert
 
 # ------------------------------------------------------------------ the document walk
 
@@ -174,7 +174,7 @@ class _Reader:
             )
             return
         self.carried.add(key)
-        text = _clean(raw)
+        text = _verbatim(raw) if _is_text(node) else _clean(raw)
         if not text:
             return
         value = self.value(node, text, key, key)
@@ -230,9 +230,11 @@ class _Reader:
         for r, cells in enumerate(rows[1:], 2):
             self.at = (f"第 {self.tables} 个表格（{key}）第 {r} 行", f"table {self.tables} ({key}), row {r}")
             record: dict[str, Any] = {}
+            if not any(c.replace(MISSING, "").strip() for c in cells):
+                continue  # an empty row (a space left in it is layout, not a record)
             for col, cell in zip(columns, cells, strict=False):
                 sub = _node(items, col) if col else None
-                text = _clean(cell)
+                text = _verbatim(cell) if sub is not None and _is_text(sub) else _clean(cell)
                 if col and sub is not None and text:
                     v = self.value(sub, text, f"{key}.{col}", f"{key}[{len(records)}].{col}")
                     if v is not None:

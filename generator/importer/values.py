@@ -20,6 +20,7 @@ from .common import (
     _CODED,
     _DATE,
     _EMPTY,
+    _FORM_NONE,
     _NUMBER,
     _NUMBERED,
     MISSING,
@@ -83,10 +84,32 @@ def _is_value(node: Mapping[str, Any]) -> bool:
 # ------------------------------------------------------------------ text to values
 
 
+def _normalised(text: str) -> str:
+    """Line ends as ``\\n``, the characters YAML cannot hold dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return BAD_CHARS.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n"))
+
+
 def _clean(text: str) -> str:
-    text = text.replace(MISSING, "").replace("\r\n", "\n").replace("\r", "\n")
-    text = BAD_CHARS.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n")).strip()
+    """A cell to be read as a number, date, choice, id or list: trimmed, and the ways people
+    write "nothing" (``—``, ``-``, ``/``) read as empty."""
+    text = _normalised(text.replace(MISSING, "")).strip()
     return "" if text in _EMPTY else text
+
+
+def _is_text(node: Mapping[str, Any]) -> bool:
+    """A free-text value (a name, a note): kept exactly as written."""
+    return _types(node) == {"string"} and "enum" not in node and node.get("format") not in ("date", "slug")
+
+
+def _verbatim(text: str) -> str:
+    """A free-text cell as the person wrote it: ``-``, a lone space and a leading non-breaking
+    space are values. Only what the form itself puts there is not: its ``【缺】`` marker (with
+    the layout around it), its ``—`` for "nothing", and empty paragraphs around the text."""
+    if MISSING in text:
+        return _clean(text)
+    text = _normalised(text).strip("\n")
+    return "" if text in _FORM_NONE else text
 
 
 def _split(text: str, extra: str = "") -> list[str]:

@@ -11,6 +11,7 @@ from ..formats import is_slug
 from ..load import load_file
 from .common import Problem
 from .dump import to_yaml
+from .keep import rewrite
 from .reader import _get, _set, engineer_names, read_application
 from .values import _is_table, _node, _ordered, client_schema
 
@@ -79,6 +80,7 @@ def import_application(root: Path, data: bytes, force: bool = False) -> tuple[Pa
     path = root / "clients" / cid / "client.yml"
     rel = f"clients/{cid}/client.yml"
     out = result.data
+    kept: str | None = None
     if path.exists():
         if not force:
             problems.append(
@@ -89,12 +91,23 @@ def import_application(root: Path, data: bytes, force: bool = False) -> tuple[Pa
                 )
             )
             return None, problems
-        old = load_file(root, rel).data
+        loaded = load_file(root, rel)
+        old = loaded.data
         if isinstance(old, dict):
             schema = client_schema(root)
             out = _ordered(_merge(old, result.data, result.carried, schema), schema)
+            # The new values go into the existing text: its comments and key order stay.
+            kept, lost = rewrite(loaded.text or "", old, out, rel)
+            if lost:
+                shown = "\n".join(f"  {c}" for c in lost)
+                problems.append(
+                    Problem(
+                        f"{rel} 中以下注释未能保留（所在的内容已被替换或删除），需要时请补回：\n{shown}",
+                        f"These comments of {rel} could not be kept (their content was replaced or removed); add them back if needed:\n{shown}",
+                    )
+                )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(".client.yml.importing")
-    tmp.write_text(to_yaml(out), encoding="utf-8")
+    tmp.write_text(kept if kept is not None else to_yaml(out), encoding="utf-8")
     tmp.replace(path)
     return path, problems
