@@ -109,7 +109,8 @@ def cache_note(lang: Lang, history: History | None, *more: Msg | None) -> None:
     """At most one line on stderr about caches that were ignored and rebuilt. Not a finding:
     a cache is about this machine, not about the KB, and findings must stay a function of the
     KB and the day (the same on every runner, nothing for CI annotations or the dashboard)."""
-    notes = [*(history.notes if history is not None else ()), *(m for m in more if m is not None)]
+    found = [*(history.notes if history is not None else ()), *(m for m in more if m is not None)]
+    notes = list(dict.fromkeys(found))  # the same note from two caches is said once
     if notes:
         click.echo(
             say(
