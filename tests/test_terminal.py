@@ -152,7 +152,7 @@ def test_an_unreadable_dossier_is_a_finding_naming_it(base_kb: Path, tmp_path: P
     assert "engineers/li-na.yml" in r.stdout + r.stderr
 
 
-def test_an_unreadable_attachment_is_named_when_the_build_needs_it(base_kb: Path, tmp_path: Path) -> None:
+def test_an_unreadable_attachment_is_named(base_kb: Path, tmp_path: Path) -> None:
     prefix = _bound_by_file_modes(tmp_path)
     _site_files(base_kb)
     picture = base_kb / "clients" / "acme" / "files" / "topology.png"
@@ -162,8 +162,11 @@ def test_an_unreadable_attachment_is_named_when_the_build_needs_it(base_kb: Path
     finally:
         picture.chmod(0o644)
     _no_crash(r)
-    assert r.returncode == 2, r.stdout + r.stderr
-    assert f"kb：无法读取 {picture}：" in r.stderr, r.stderr
+    # Either a finding at the file (the check can say it) or a plain message naming it (exit 2);
+    # never silently published without it.
+    named_as_finding = "clients/acme/files/topology.png" in r.stdout and r.returncode == 1
+    named_as_message = r.returncode == 2 and f"kb：无法读取 {picture}：" in r.stderr
+    assert named_as_finding or named_as_message, r.stdout + r.stderr
 
 
 def test_a_folder_where_a_dossier_should_be_is_a_finding(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
