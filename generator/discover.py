@@ -144,5 +144,10 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
         for p in sorted(x for x in engineers.iterdir() if x.is_file() and _visible(x)):
             if p.suffix == ".yml":
                 files.append(SourceFile(f"engineers/{p.name}", "engineer"))
+    calendar = root / "calendar"
+    if calendar.is_dir():  # calendar/<year>.yml: a year's holiday arrangement (kb calendar import)
+        for p in sorted(x for x in calendar.iterdir() if x.is_file() and _visible(x)):
+            if p.suffix == ".yml":
+                files.append(SourceFile(f"calendar/{p.name}", "calendar"))
     findings.extend(_stray_yaml(root, {f.rel for f in files}))
     return files, findings

@@ -19,7 +19,7 @@ from .discover import discover
 from .finding import Finding
 from .history import History, read_history
 from .load import DEFAULT_LIMITS, Limits, Loaded, load_file
-from .model import KB, Client, Engineer, Handoff, Meeting
+from .model import KB, CalendarYear, Client, Engineer, Handoff, Meeting
 from .policy import Policy, build_policy
 from .rules import run_rules
 from .validate import KINDS, TODO, SchemaError, SchemaSet, validate
@@ -82,6 +82,7 @@ def _load_kb(
     handoffs: dict[str, list[Handoff]] = {}
     engineer_ids: set[str] = set()
     policy: Policy | None = None
+    calendars: list[CalendarYear] = []
     texts: dict[str, str] = {}
     for src in sources:
         if src.kind == "engineer":
@@ -111,6 +112,8 @@ def _load_kb(
         elif src.kind == "handoff":
             assert src.client is not None
             handoffs.setdefault(src.client, []).append(build.handoff(item, data, src.client))
+        elif src.kind == "calendar":
+            calendars.append(build.calendar_year(item, data))
         else:
             policy = build_policy(item, data)
     if scan:  # attachments and other text files, for the secret scan
@@ -125,6 +128,7 @@ def _load_kb(
         texts=texts,
         known_engineer_ids=frozenset(engineer_ids),
         files=tuple(s.rel for s in sources),
+        calendars=tuple(sorted(calendars, key=lambda c: (c.year or 0, c.where.file))),
     )
     return kb, findings, loaded
 

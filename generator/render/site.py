@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from .. import routing
+from ..clock import CHINA
 from ..finding import Severity
 from ..model import KB, Client
 from ..rules.common import ACTIVE, add_months, served_by
@@ -191,7 +192,10 @@ def build_pages(
     ]
     h = s.history
     changes = (
-        [{"date": c.date, "author": c.author, "subject": c.subject, "files": ""} for c in reversed(h.commits[-10:])]
+        [
+            {"date": c.date, "author": c.author, "subject": c.subject, "files": _touched(c.files)}
+            for c in reversed(h.commits[-10:])
+        ]
         if h is not None and h.available
         else []
     )
@@ -214,6 +218,14 @@ def build_pages(
     )
     out["jieba_userdict.txt"] = user_dictionary(kb)
     return out
+
+
+def _touched(files: tuple[str, ...], shown: int = 4) -> Markup:
+    """A commit's data files for the "recent changes" table: the first few, then how many more."""
+    cells = [text(f) for f in files[:shown]]
+    if len(files) > shown:
+        cells.append(f"等 {len(files)} 个文件")
+    return Markup("<br>".join(cells))
 
 
 def _transition_page(env: Environment, s: SiteInput, clients: list[Client]) -> str:
@@ -270,8 +282,8 @@ def _routing_pages(env: Environment, s: SiteInput) -> dict[str, str | bytes]:
     try:
         table = routing.table(kb, today)
         hours = routing.service_hours(kb.policy)
-        cal = kb.policy.work_calendar() if kb.policy else None
-        at = dt.datetime.combine(today, hours.start, tzinfo=routing.CHINA)
+        cal = kb.work_calendar() if kb.policy else None
+        at = dt.datetime.combine(today, hours.start, tzinfo=CHINA)
         now = {r.client.id: routing.route(kb, cal, r.client, at) for r in table} if cal else {}
     except routing.RoutingProblem as exc:
         return {"routing.md": env.get_template("routing.md.j2").render(problem=exc.message.zh, rows=[], today=today)}
