@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import boundary
 from .finding import Finding, Msg, error, warning
 
 RULE = "load"
@@ -27,6 +28,11 @@ class SourceFile:
 
 def is_kb(root: Path) -> bool:
     return (root / "clients").is_dir() or (root / "engineers").is_dir() or (root / "policy.yml").is_file()
+
+
+# What kb must not read although it is there: a link out of the KB, a FIFO, a device, a socket.
+# The ``boundary`` finding at the path says so (boundary.survey); no second "missing" finding.
+_REFUSED = (boundary.OUTSIDE, boundary.SPECIAL)
 
 
 def _visible(p: Path) -> bool:
@@ -94,9 +100,12 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
     """List the KB's files in a stable order, with findings for misplaced ones."""
     files: list[SourceFile] = []
     findings: list[Finding] = []
-    if (root / "policy.yml").is_file():
+    # Each folder is listed once (boundary.listing): a symlink is followed only when it stays
+    # inside the KB, so a client folder linked to a folder outside is not a dossier.
+    top = boundary.listing(root, root)
+    if top.get("policy.yml") == boundary.FILE:
         files.append(SourceFile("policy.yml", "policy"))
-    else:
+    elif top.get("policy.yml") not in _REFUSED:
         findings.append(
             error(
                 "policy.yml",
@@ -111,13 +120,15 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
             )
         )
     clients = root / "clients"
-    if clients.is_dir():
-        for folder in sorted(p for p in clients.iterdir() if p.is_dir() and _visible(p)):
-            cid = folder.name
+    if top.get("clients") == boundary.DIR:
+        entries = boundary.listing(root, clients)
+        for cid in sorted(n for n, kind in entries.items() if kind == boundary.DIR and _visible(Path(n))):
+            folder = clients / cid
             base = f"clients/{cid}"
-            if (folder / "client.yml").is_file():
+            inner = boundary.listing(root, folder)
+            if inner.get("client.yml") == boundary.FILE:
                 files.append(SourceFile(f"{base}/client.yml", "client", cid))
-            else:
+            elif inner.get("client.yml") not in _REFUSED:
                 findings.append(
                     error(
                         f"{base}/client.yml",
@@ -132,22 +143,22 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
                     )
                 )
             for sub, kind in (("meetings", "meeting"), ("handoffs", "handoff")):
-                d = folder / sub
-                if not d.is_dir():
+                if inner.get(sub) != boundary.DIR:
                     continue
-                for p in sorted(x for x in d.iterdir() if x.is_file() and _visible(x)):
-                    rel = f"{base}/{sub}/{p.name}"
-                    if p.suffix == ".yml":
-                        files.append(SourceFile(rel, kind, cid))
-    engineers = root / "engineers"
-    if engineers.is_dir():
-        for p in sorted(x for x in engineers.iterdir() if x.is_file() and _visible(x)):
-            if p.suffix == ".yml":
-                files.append(SourceFile(f"engineers/{p.name}", "engineer"))
-    calendar = root / "calendar"
-    if calendar.is_dir():  # calendar/<year>.yml: a year's holiday arrangement (kb calendar import)
-        for p in sorted(x for x in calendar.iterdir() if x.is_file() and _visible(x)):
-            if p.suffix == ".yml":
-                files.append(SourceFile(f"calendar/{p.name}", "calendar"))
+                records = boundary.listing(root, folder / sub)
+                for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
+                    if name.endswith(".yml"):
+                        files.append(SourceFile(f"{base}/{sub}/{name}", kind, cid))
+    if top.get("engineers") == boundary.DIR:
+        records = boundary.listing(root, root / "engineers")
+        for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
+            if name.endswith(".yml"):
+                files.append(SourceFile(f"engineers/{name}", "engineer"))
+    if top.get("calendar") == boundary.DIR:  # calendar/<year>.yml: a year's holiday arrangement (kb calendar import)
+        records = boundary.listing(root, root / "calendar")
+        for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
+            if name.endswith(".yml"):
+                files.append(SourceFile(f"calendar/{name}", "calendar"))
     findings.extend(_stray_yaml(root, {f.rel for f in files}))
+    findings.extend(boundary.survey(root))
     return files, findings

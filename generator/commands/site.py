@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .. import boundary
 from ..finding import Lang, Severity
 from ..report import render
 from .common import (
@@ -93,6 +94,19 @@ def _build(kb_root: Path, day: dt.date, strict: bool, no_forms: bool, lang: Lang
             err=True,
         )
         sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
+    refused = boundary.site_refusals(kb_root, findings)
+    if refused:  # MkDocs follows links in the docs folder: it would publish what lies outside the KB
+        click.echo(
+            say(
+                lang,
+                f"kb：站点目录中有 {len(refused)} 处指向知识库之外的链接或特殊文件（见上面的 boundary 错误），"
+                "未发布，public/ 保持不变。",
+                f"kb: the site folders hold {len(refused)} link(s) out of the KB or special file(s) (the boundary "
+                "errors above): nothing published, public/ unchanged.",
+            ),
+            err=True,
+        )
+        sys.exit(EXIT_FINDINGS)
     pictures = PictureCache(kb_root)
     jobs = [] if no_forms else form_jobs(outcome, day, kb_root, pictures)
     pages = generate(kb_root, outcome, day, jobs, pictures)

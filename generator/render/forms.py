@@ -56,7 +56,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from docx.image.image import Image
@@ -66,6 +66,7 @@ from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
 from jinja2 import Environment, StrictUndefined, TemplateError
 from markupsafe import Markup
 
+from .. import boundary
 from ..model import KB, Client, Handoff
 from . import typography
 from .diagrams import network_diagram
@@ -100,7 +101,9 @@ class FormTemplateError(Exception):
 def template_path(kind: Kind, root: Path | None = None) -> Path:
     """The KB's own ``templates/forms/<kind>.docx`` when it has one, else the default."""
     name = FORMS[kind].template
-    if root is not None and (root / "templates" / "forms" / name).is_file():
+    # a KB's template is used only when it is a regular file inside the KB (a link out is a
+    # boundary finding, and the default template is used)
+    if root is not None and boundary.inside(root, root / "templates" / "forms" / name).readable:
         return root / "templates" / "forms" / name
     return TEMPLATES / name
 
@@ -168,19 +171,21 @@ def _picture(tpl: DocxTemplate, blob: bytes, caption: str) -> Tree:
 
 
 def _attached_pictures(tpl: DocxTemplate, kb: KB, c: Client, paths: list[tuple[str, str]]) -> list[Tree]:
-    """Pictures among ``paths`` (``files/…`` under the client's folder): those that exist,
-    stay inside the folder, are small enough and can be read; the others are left out (the
-    ``ref`` rule reports missing attachments)."""
-    folder = (kb.root / "clients" / c.folder).resolve()
+    """Pictures among ``paths`` (``files/…`` under the client's folder): regular files inside
+    the KB (never through a link out of it, see boundary.py), small enough and readable; the
+    others are left out (the ``ref`` rule reports them). A withheld attachment's path already
+    reads as the placeholder, so it is no picture."""
+    folder = PurePosixPath("clients", c.folder)
     out = []
     for rel, caption in paths:
-        if not rel or not rel.lower().endswith(PICTURE_TYPES):
+        p = PurePosixPath(rel)
+        if not rel or not rel.lower().endswith(PICTURE_TYPES) or p.is_absolute() or ".." in p.parts:
             continue
         try:
-            path = (folder / rel).resolve()
-            if not path.is_relative_to(folder) or not path.is_file() or path.stat().st_size > PICTURE_LIMIT:
+            blob = boundary.read_inside(kb.root, kb.root / folder / p, PICTURE_LIMIT + 1)
+            if blob is None or len(blob) > PICTURE_LIMIT:
                 continue
-            out.append(_picture(tpl, path.read_bytes(), caption))
+            out.append(_picture(tpl, blob, caption))
         except Exception:
             continue
     return out

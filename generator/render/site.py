@@ -16,7 +16,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .. import routing
+from .. import boundary, routing
 from ..clock import CHINA
 from ..finding import Severity
 from ..model import KB, Client
@@ -378,7 +378,8 @@ def user_dictionary(kb: KB) -> str:
 
 
 def copy_plan(root: Path, kb: KB) -> dict[str, dict[str, str]]:
-    """Attachments to publish: for each client folder, {path in the dossier: path under its page folder}."""
+    """Attachments to publish: for each client folder, {path in the dossier: path under its page folder}.
+    Only regular files inside the KB (a link out of it, a FIFO or a device is never copied)."""
     out: dict[str, dict[str, str]] = {}
     for c in kb.clients.values():
         paths = [x.path for x in (c.knowledge_base.attachments if c.knowledge_base else ()) if x.path]
@@ -387,7 +388,9 @@ def copy_plan(root: Path, kb: KB) -> dict[str, dict[str, str]]:
                 paths += [*h.report.logs, *h.report.screenshots]
         for p in paths:
             pp = PurePosixPath(p)
-            if pp.is_absolute() or ".." in pp.parts or not (root / "clients" / c.folder / pp).is_file():
+            if pp.is_absolute() or ".." in pp.parts:
+                continue
+            if not boundary.inside(root, root / "clients" / c.folder / pp).readable:
                 continue
             out.setdefault(c.folder, {})[p] = str(pp)
     return out

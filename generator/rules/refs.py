@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
+from .. import boundary
 from ..finding import Finding, Msg, error
 from ..model import KB, Client, Where
 from . import rule
@@ -42,7 +43,29 @@ def _attachment(kb: KB, c: Client, value: str, where: Where, *path: str | int) -
             f"Write files/<name> and put the file under {base}/files/.",
         )
         return
-    if not (kb.root / base / p).is_file():
+    v = boundary.inside(kb.root, kb.root / base / p)
+    if v.kind == boundary.OUTSIDE:
+        via = f"（符号链接 {v.link} → {v.target}）" if v.link else ""
+        via_en = f" (the link {v.link} → {v.target})" if v.link else ""
+        yield _err(
+            where.at(*path),
+            f"附件“{value}”指向知识库之外{via}：不会读取、扫描或发布。",
+            f"Attachment '{value}' leads outside the KB{via_en}: it is not read, scanned or published.",
+            f"把文件本身放到 {base}/files/ 下，删除符号链接。",
+            f"Put the file itself under {base}/files/ and delete the link.",
+        )
+        return
+    if v.kind == boundary.SPECIAL:
+        what = v.what or Msg("特殊文件", "a special file")
+        yield _err(
+            where.at(*path),
+            f"附件“{value}”是{what.zh}，不是普通文件：不会读取或发布。",
+            f"Attachment '{value}' is {what.en}, not a regular file: it is not read or published.",
+            f"换成普通文件放到 {base}/files/ 下。",
+            f"Replace it with a regular file under {base}/files/.",
+        )
+        return
+    if not v.readable:
         yield _err(
             where.at(*path),
             f"附件“{value}”不存在：找不到 {base}/{value}。",
