@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import posixpath
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import build
+from . import build, textfiles
 from .discover import discover
 from .finding import Finding
 from .history import History, read_history
@@ -116,8 +117,10 @@ def _load_kb(
             calendars.append(build.calendar_year(item, data))
         else:
             policy = build_policy(item, data)
-    if scan:  # attachments and other text files, for the secret scan
-        texts.update(_other_texts(root, set(texts)))
+    if scan:  # attachments and other files, for the secret scan (decided by content, not by name)
+        others, problems = textfiles.other_texts(root, set(texts), _attachment_paths(clients, handoffs))
+        texts.update(others)
+        findings.extend(problems)
     for cid, c in clients.items():
         clients[cid] = replace(c, meetings=tuple(meetings.get(cid, ())), handoffs=tuple(handoffs.get(cid, ())))
     kb = KB(
@@ -133,28 +136,19 @@ def _load_kb(
     return kb, findings, loaded
 
 
-_TEXT_SUFFIXES = (".log", ".txt", ".cfg", ".conf", ".ini", ".md", ".csv", ".json", ".xml", ".yml", ".yaml", ".sh")
-
-
-def _other_texts(root: Path, known: set[str], limit: int = 1024 * 1024) -> dict[str, str]:
-    """Every other text file under clients/ and engineers/ — attachments, logs, configuration
-    dumps, misnamed YAML — for the secret scan, which must see any file the repository holds."""
-    out: dict[str, str] = {}
-    for top in ("clients", "engineers"):
-        for path in sorted((root / top).rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if rel in known or path.suffix.lower() not in _TEXT_SUFFIXES or any(p.startswith(".") for p in path.parts):
-                continue
-            try:
-                if not path.is_file() or path.stat().st_size > limit:
-                    continue
-                raw = path.read_bytes()
-            except OSError:
-                continue
-            try:
-                out[rel] = raw.decode("utf-8")
-            except UnicodeDecodeError:  # Chinese Windows tools still write GBK
-                out[rel] = raw.decode("gb18030", errors="replace")
+def _attachment_paths(clients: dict[str, Client], handoffs: dict[str, list[Handoff]]) -> list[str]:
+    """Every attachment a dossier or handoff refers to, KB-relative: the scan reads each under
+    the name it is published by (also when it is reached through a linked folder)."""
+    out = []
+    for cid, c in clients.items():
+        paths = [a.path for a in (c.knowledge_base.attachments if c.knowledge_base else ()) if a.path]
+        for h in handoffs.get(cid, ()):
+            if h.report is not None:
+                paths += [*h.report.logs, *h.report.screenshots]
+        for p in paths:
+            rel = posixpath.normpath(f"clients/{c.folder}/{p}")
+            if not p.startswith("/") and rel.startswith(f"clients/{c.folder}/"):
+                out.append(rel)
     return out
 
 

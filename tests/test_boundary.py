@@ -22,8 +22,9 @@ import pytest
 from docx import Document
 
 from generator import boundary
+from generator.pipeline import check
 
-from .conftest import REPO, copy_base, init_repo
+from .conftest import REPO, TODAY, copy_base, init_repo
 
 MARK = "kb-boundary-probe-5b1e"  # in every file outside the KB, and in the environment of each run
 ENV = {"KB_BOUNDARY_PROBE": MARK}
@@ -170,6 +171,14 @@ def test_a_template_linked_out_is_not_used(tmp_path: Path, run_kb) -> None:  # t
     assert r.returncode == 0, r.stderr
     with zipfile.ZipFile(booklet) as z:
         assert not any(MARK in z.read(n).decode("utf-8", "replace") for n in z.namelist())
+
+
+def test_a_kb_under_a_dot_folder_is_scanned(tmp_path: Path) -> None:
+    """The attachment scan used to switch off when any folder above the KB started with a dot."""
+    kb = copy_base(tmp_path / ".worktrees" / "x" / "kb")
+    (kb / "clients" / "acme" / "files" / "notes.txt").write_text("snmp-server community Xy77zz RO\n", encoding="utf-8")
+    found = [(f.file, f.line, f.rule) for f in check(kb, TODAY, git=False).findings]
+    assert found == [("clients/acme/files/notes.txt", 1, "secret")]
 
 
 # ------------------------------------------------------------------ the helper itself
