@@ -15,14 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import build, textfiles
+from . import build, redact, textfiles
 from .discover import discover
-from .finding import Finding
+from .finding import Finding, Lang
 from .history import History, read_history
 from .load import DEFAULT_LIMITS, Limits, Loaded, load_file
 from .model import KB, CalendarYear, Client, Engineer, Handoff, Meeting
 from .policy import Policy, build_policy
+from .redact import Withheld
 from .rules import run_rules
+from .rules.secrets import scan as scan_secrets
 from .validate import KINDS, TODO, SchemaError, SchemaSet, validate
 
 # An installed wheel carries the schemas as generator/_schemas/; an editable install reads the
@@ -45,6 +47,7 @@ class Outcome:
     findings: list[Finding]
     loaded: dict[str, Loaded]
     history: History | None = None
+    withheld: Withheld = redact.NOTHING  # what the secret findings flag; ``kb`` already reads it as withheld
 
 
 @contextmanager
@@ -159,22 +162,40 @@ def _not_restating_todos(read: list[Finding], ruled: list[Finding]) -> list[Find
     return [f for f in ruled if (f.file, f.line) not in blanks] if blanks else ruled
 
 
-def read_model(root: Path, clients: Collection[str] | None = None, limits: Limits = DEFAULT_LIMITS) -> Outcome:
+def _published(
+    kb: KB, findings: list[Finding], loaded: dict[str, Loaded], lang: Lang
+) -> tuple[KB, list[Finding], Withheld]:
+    """Redact once, here, between the model and every output: the values and attachments the
+    secret findings flag read as the placeholder (the rules have seen the model as read)."""
+    withheld = redact.withheld(findings, loaded)
+    return redact.redact_kb(kb, withheld, lang), redact.scrub(findings, withheld), withheld
+
+
+def read_model(
+    root: Path, clients: Collection[str] | None = None, limits: Limits = DEFAULT_LIMITS, lang: Lang = "zh"
+) -> Outcome:
     """The model without rules or history, for commands that only read it (routing, the
-    exports); ``clients`` limits the client folders read. Findings: loading and schemas only."""
+    exports); ``clients`` limits the client folders read. Findings: loading and schemas only.
+    Values the secret scan flags read as withheld, as in :func:`check`."""
     schemas = SchemaSet.from_dir(find_schemas(root))
     with _gc_paused():
         kb, findings, loaded = _load_kb(root, schemas, limits, clients, scan=False)
     findings.sort(key=Finding.sort_key)
-    return Outcome(kb, findings, loaded, None)
+    secrets = list(scan_secrets(kb.texts))
+    kb, findings, withheld = _published(kb, [*findings, *secrets], loaded, lang)
+    findings = [f for f in findings if f.rule != redact.SECRET]
+    return Outcome(kb, findings, loaded, None, withheld)
 
 
-def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, git: bool = True) -> Outcome:
+def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, git: bool = True, lang: Lang = "zh") -> Outcome:
     """Everything ``kb check`` reports for the KB at ``root``, sorted by file and line.
-    ``git=False`` skips the history stage (and so the deadline rules)."""
+    ``git=False`` skips the history stage (and so the deadline rules). The model it returns
+    is the one to publish: what the secret findings flag reads as withheld (``lang`` picks the
+    placeholder's language)."""
     schemas = SchemaSet.from_dir(find_schemas(root))
     kb, findings, loaded = load_kb(root, schemas, limits)
     history = read_history(root) if git else None
     findings.extend(_not_restating_todos(findings, run_rules(kb, history, today)))
     findings.sort(key=Finding.sort_key)
-    return Outcome(kb, findings, loaded, history)
+    kb, findings, withheld = _published(kb, findings, loaded, lang)
+    return Outcome(kb, findings, loaded, history, withheld)

@@ -90,7 +90,7 @@ def generate(
     """Write every generated page under ``site/generated/``; returns how many files were written.
     ``jobs`` are the forms the pages link to (written by :func:`mkdocs_build` into public/forms/);
     ``pictures`` the picture cache (else one of its own)."""
-    plan = copy_plan(root, outcome.kb)
+    plan = copy_plan(root, outcome.kb, outcome.withheld)
     links: dict[str, list[str]] = {}
     for folder, filename, _render in jobs or []:
         links.setdefault(folder, []).append(filename)

@@ -96,7 +96,7 @@ def run_pipeline(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
     read (another owner: "dubious ownership") is exit 2 with git's own fix — answering without
     the deadline rules would pass a gate that was never checked."""
     try:
-        outcome = run_check(kb_root, today)
+        outcome = run_check(kb_root, today, lang=lang)
     except SchemaError as exc:
         raise EnvProblem(_schema_problem(exc, lang)) from exc
     refusal = outcome.history.refused if outcome.history is not None else None
@@ -125,7 +125,7 @@ def cache_note(lang: Lang, history: History | None, *more: Msg | None) -> None:
 def read_only_model(kb_root: Path, lang: Lang, clients: Collection[str] | None = None) -> Outcome:
     """The model alone (no history, no rules) for commands that only read it: routing and the exports."""
     try:
-        return read_model(kb_root, clients)
+        return read_model(kb_root, clients, lang=lang)
     except SchemaError as exc:
         raise EnvProblem(_schema_problem(exc, lang)) from exc
 

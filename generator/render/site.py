@@ -20,6 +20,7 @@ from .. import boundary, routing
 from ..clock import CHINA
 from ..finding import Severity
 from ..model import KB, Client
+from ..redact import NOTHING, Withheld
 from ..rules.common import ACTIVE, add_months, served_by
 from ..scoring import kb_completeness
 from . import diagrams, routing_table
@@ -377,9 +378,10 @@ def user_dictionary(kb: KB) -> str:
     return "".join(f"{w} 1000 nz\n" for w in sorted(words) if " " not in w and w.strip())
 
 
-def copy_plan(root: Path, kb: KB) -> dict[str, dict[str, str]]:
+def copy_plan(root: Path, kb: KB, withheld: Withheld = NOTHING) -> dict[str, dict[str, str]]:
     """Attachments to publish: for each client folder, {path in the dossier: path under its page folder}.
-    Only regular files inside the KB (a link out of it, a FIFO or a device is never copied)."""
+    Only regular files inside the KB (a link out of it, a FIFO or a device is never copied) and
+    none that the secret scan flagged (``withheld``)."""
     out: dict[str, dict[str, str]] = {}
     for c in kb.clients.values():
         paths = [x.path for x in (c.knowledge_base.attachments if c.knowledge_base else ()) if x.path]
@@ -388,7 +390,7 @@ def copy_plan(root: Path, kb: KB) -> dict[str, dict[str, str]]:
                 paths += [*h.report.logs, *h.report.screenshots]
         for p in paths:
             pp = PurePosixPath(p)
-            if pp.is_absolute() or ".." in pp.parts:
+            if pp.is_absolute() or ".." in pp.parts or withheld.covers(f"clients/{c.folder}/{pp}"):
                 continue
             if not boundary.inside(root, root / "clients" / c.folder / pp).readable:
                 continue

@@ -191,7 +191,10 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
         "network_model": k.network_model if k else None,
         "diagram": diagram,
         "attachments": [
-            Markup(link(x.title or x.path, attachments[x.path])) if x.path in attachments else x.title
+            # not published (missing, refused, withheld): the title and the path, which then says why
+            Markup(link(x.title or x.path, attachments[x.path]))
+            if x.path in attachments
+            else (f"{x.title}（{x.path}）" if x.title else x.path)
             for x in (k.attachments if k else ())
             if x.path
         ],
