@@ -217,3 +217,24 @@ def scrub(findings: list[Finding], w: Withheld) -> list[Finding]:
         for f in findings
     ]
 
+
+def secrets_in(text: str, rel: str) -> list[tuple[str, Finding]]:
+    """The ``secret`` findings of a YAML text about to be written (``kb import``), each with the
+    key path of the value it flags (``knowledge_base.special_notes``, ``sites[0].name``): the
+    importer refuses to write any of them."""
+    from .rules.secrets import scan_text
+
+    found = list(scan_text(rel, text))
+    spans = scalar_spans(text) if found else []
+    out = []
+    for f in found:
+        paths = [p for p, _v in _flagged(spans, f.line, f.column)]
+        out.append((_dotted(paths[0]) if paths else "", f))
+    return out
+
+
+def _dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

@@ -6,7 +6,7 @@ without a text suffix (``running-config``, ``id_ed25519``, a ``.bak``, a "``.png
 a hidden ``.env``). The real `kb check` reports each at its line; the real `kb build` (not
 ``--strict``) and the exports publish none of the flagged values — every file of ``public/``
 is searched, the Word forms unzipped and the search index decoded — and show the placeholder
-instead.
+instead; `kb import application --force` refuses to write a secret into the dossier.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import csv
 import html
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from docx import Document
 
 from generator.load import load_text
 from generator.redact import PLACEHOLDER, redact_kb, scalar_spans, withheld
@@ -184,6 +186,26 @@ def test_english_build_says_the_placeholder_in_english(tmp_path: Path, run_kb) -
     assert r.returncode == 0, r.stderr
     page = html.unescape((kb / "public" / "generated" / "clients" / "acme.html").read_text(encoding="utf-8"))
     assert "[withheld: suspected secret, see kb check]" in page and not _leaks(page)
+
+
+def test_import_refuses_to_write_a_secret(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    kb = init_repo(copy_base(tmp_path / "kb"))
+    form = tmp_path / "acme.docx"
+    assert run_kb("export", "application", "acme", "--root", str(kb), "-o", str(form)).returncode == 0
+    doc = Document(str(form))
+    cells = [c for t in doc.tables for row in t.rows for c in row.cells if c.text == "区域物流与仓储"]
+    assert cells, "the form carries business.main_business"
+    cells[0].text = "区域物流与仓储；VPN 密码是 Imp0rt-Pw-44"
+    doc.save(str(form))
+    before = (kb / CLIENT).read_bytes()
+    r = run_kb("import", "application", str(form), "--root", str(kb), "--force")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "business.main_business" in r.stderr and "--force 也不写" in r.stderr
+    assert "Imp0rt-Pw-44" not in r.stdout + r.stderr
+    assert (kb / CLIENT).read_bytes() == before
+    shutil.rmtree(kb / "clients" / "acme")  # a new dossier is refused the same way
+    r = run_kb("import", "application", str(form), "--root", str(kb))
+    assert r.returncode == 1 and not (kb / CLIENT).exists()
 
 
 # ------------------------------------------------------------------ what is withheld

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..formats import is_slug
 from ..load import load_file
+from ..redact import secrets_in
 from .common import Problem
 from .dump import to_yaml
 from .keep import rewrite
@@ -106,8 +107,16 @@ def import_application(root: Path, data: bytes, force: bool = False) -> tuple[Pa
                         f"These comments of {rel} could not be kept (their content was replaced or removed); add them back if needed:\n{shown}",
                     )
                 )
+    text = kept if kept is not None else to_yaml(out)
+    refused = secrets_in(text, rel)  # a detected secret is never written into YAML, not even with --force
+    if refused:
+        problems += [
+            Problem(f"{f.message.zh[:-1]}：未写入档案（--force 也不写）。", f"{f.message.en[:-1]}: nothing was written.", at)
+            for at, f in refused
+        ]
+        return None, problems
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(".client.yml.importing")
-    tmp.write_text(kept if kept is not None else to_yaml(out), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path, problems
