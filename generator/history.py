@@ -30,9 +30,9 @@ from typing import Any
 
 from . import build, cache
 from .clock import CHINA
+from .facts import kb_completeness
 from .finding import Msg
 from .load import load_bytes
-from .scoring import kb_completeness
 
 CACHE_VERSION = 2  # 2: identity keys in the facts; a digest-checked file (cache.py)
 # The KB's data: what the deadline rules read and what "recent changes" lists (not the tool's code).

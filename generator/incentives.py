@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from .facts import ACTIVE
 from .finding import Finding, Msg, Severity
 from .model import KB, Client, Renewal, Split
-from .rules.common import ACTIVE, make
+from .rules.common import make
 
 RULE = "incentive.split"
 FEN = Decimal("0.01")

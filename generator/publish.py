@@ -41,8 +41,8 @@ def form_jobs(
     """The Word forms a build publishes: every client's application form, the knowledge-base
     booklet of each active client, and the report of each handoff. ``pictures`` (else a
     cache of its own under ``root``) keeps the booklets' network diagrams between builds."""
+    from .facts import ACTIVE
     from .render import diagrams, forms
-    from .rules.common import ACTIVE
 
     kb = outcome.kb
     memo = pictures if pictures is not None else PictureCache(root) if root is not None else None

@@ -13,12 +13,11 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from .facts import ACTIVE, kb_completeness, served_by
 from .finding import Finding, Lang, Msg, Severity
 from .labels import STATUS, TIER
 from .model import KB, Client, Engineer
 from .rules import all_rules
-from .rules.common import ACTIVE, served_by
-from .scoring import kb_completeness
 
 _ELIGIBILITY_RULES = ("eng.level", "eng.tenure", "eng.certs", "eng.products", "eng.pool")
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

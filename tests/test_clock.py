@@ -41,7 +41,7 @@ def test_unset_or_blank_means_the_day_in_china(monkeypatch: pytest.MonkeyPatch) 
 
 def test_china_day_not_the_machine_day() -> None:
     """At 23:30 UTC it is already the next morning in China: the deadline day is China's."""
-    late_utc = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.timezone.utc)
+    late_utc = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)
     assert late_utc.astimezone(clock.CHINA).date() == dt.date(2027, 1, 1)
     assert clock.CHINA.utcoffset(None) == dt.timedelta(hours=8)
 

@@ -34,3 +34,22 @@ def test_every_subpackage_ships() -> None:
     }
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
     assert "generator._schemas" in listed
+
+
+def test_renderers_and_derived_figures_read_the_model_not_the_rules() -> None:
+    """STYLE.md habit 12: the vocabulary (active statuses, who serves whom, period arithmetic, KB
+    completeness) lives in generator/facts.py; renderers, derived figures and the history stage
+    read it there and never import from generator/rules/ (rules only judge)."""
+    import ast
+
+    readers = [*sorted((REPO / "generator" / "render").rglob("*.py")),
+               *(REPO / "generator" / f"{m}.py" for m in ("history", "incentives", "routing", "publish", "facts"))]
+    offenders = []
+    for path in readers:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and (
+                node.module == "rules" or node.module.startswith("rules.") or ".rules" in f".{node.module}"
+            ) and not (node.module == "rules.common" and {a.name for a in node.names} <= {"make"}):
+                offenders.append(f"{path.relative_to(REPO)}: from {'.' * node.level}{node.module} import "
+                                 + ", ".join(a.name for a in node.names))
+    assert offenders == [], offenders

@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..facts import ACTIVE
 from ..finding import Finding, Severity
 from ..formats import is_slug
 from ..model import KB, Client
-from ..rules.common import ACTIVE, make
+from ..rules.common import make
 
 RULE = "ref"
 HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*")

@@ -5,7 +5,7 @@ hold removed, escaped for the template's XML; a missing *required* item is ``【
 missing optional one ``—``. "Required" is what the rules require — the §8.1 materials of
 ``rules/clients.py`` (:func:`material_gaps` mirrors ``_materials``; a test keeps the two in
 step), the workflow and handoff items of ``rules/workflow.py``, the split of §9.2, the load
-plan of §7.3 and the six knowledge-base sections of ``scoring.kb_sections``.
+plan of §7.3 and the six knowledge-base sections of ``facts.kb_sections``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..facts import ACTIVE, APPLIED_OR_LATER, kb_completeness, kb_sections, served_by
 from ..model import KB, Client, Handoff, Person
-from ..rules.common import ACTIVE, APPLIED_OR_LATER, served_by
-from ..scoring import kb_completeness, kb_sections
 from .views import HANDOFF, LEVEL, STATUS, TRIGGER
 
 MISSING = "【缺】"

@@ -18,11 +18,10 @@ from markupsafe import Markup
 
 from .. import boundary, routing
 from ..clock import CHINA
+from ..facts import ACTIVE, add_months, kb_completeness, served_by
 from ..finding import Severity
 from ..model import KB, Client
 from ..redact import NOTHING, Withheld
-from ..rules.common import ACTIVE, add_months, served_by
-from ..scoring import kb_completeness
 from . import diagrams, routing_table
 from .escape import block, finalize, link, text
 from .views import (

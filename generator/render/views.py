@@ -16,11 +16,10 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import labels
+from ..facts import ACTIVE, kb_completeness, kb_sections, served_by
 from ..finding import Finding, Severity
 from ..history import History
 from ..model import KB, Client, Engineer, Step
-from ..rules.common import ACTIVE, served_by
-from ..scoring import kb_completeness, kb_sections
 from . import diagrams
 from .escape import link, text
 

@@ -8,11 +8,11 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from ..facts import ACTIVE, APPLIED_OR_LATER, add_months, kb_sections, pre_existing
 from ..finding import Finding, Severity
 from ..model import KB, Client
-from ..scoring import kb_sections
 from . import rule
-from .common import ACTIVE, APPLIED_OR_LATER, add_months, make, pre_existing
+from .common import make
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 

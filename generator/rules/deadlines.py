@@ -13,14 +13,14 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from ..facts import ACTIVE, add_months, kb_completeness, pre_existing
 from ..finding import Finding, Severity
 from ..history import History
 from ..model import KB
 from ..policy import Policy
-from ..scoring import kb_completeness
 from ..workdays import CalendarGap, WorkCalendar
 from . import rule
-from .common import ACTIVE, add_months, make, pre_existing
+from .common import make
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 

@@ -12,11 +12,12 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from ..facts import add_years, served_by
 from ..finding import Finding, Severity
 from ..model import KB, Certificate, Engineer
 from ..policy import Policy
 from . import rule
-from .common import add_years, make, names, served_by
+from .common import make, names
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from ..facts import pre_existing
 from ..finding import Finding, Severity
 from ..model import KB, Client, Handoff, Where
 from . import rule
-from .common import make, pre_existing
+from .common import make
 
 E, W = Severity.ERROR, Severity.WARNING
 
