@@ -29,6 +29,12 @@ def add_years(d: dt.date, years: int) -> dt.date:
     return add_months(d, 12 * years)
 
 
+def period_end(start: dt.date, months: int) -> dt.date:
+    """The last day of a period of ``months`` months that begins on ``start`` — inclusive and exact:
+    six months from 2025-08-01 end on 2026-01-31 (§10.3, §9.3.3)."""
+    return add_months(start, months) - dt.timedelta(days=1)
+
+
 def served_by(kb: KB) -> dict[str, list[Client]]:
     """Active clients per engineer id, in the order they were assigned."""
     out: dict[str, list[Client]] = {}
