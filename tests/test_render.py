@@ -64,3 +64,29 @@ def test_golden_pages(tmp_path: Path) -> None:
         if os.environ.get("KB_UPDATE_GOLDEN") or not golden.exists():
             golden.write_text(got, encoding="utf-8")
         assert got == golden.read_text(encoding="utf-8"), f"{name} differs from {golden} (KB_UPDATE_GOLDEN=1 to accept)"
+
+
+def test_recent_changes_list_only_data_commits_with_their_files(tmp_path: Path) -> None:
+    """The home page's "最近变更" is about the KB, not the tool: a commit that touches only code or
+    docs is not listed; a data commit is listed with the files it touched."""
+    from .conftest import commit_all, git, init_repo
+
+    kb = init_repo(copy_base(tmp_path / "kb"))
+    (kb / "generator").mkdir()
+    (kb / "generator" / "tool.py").write_text("x = 1\n", encoding="utf-8")
+    (kb / "README.md").write_text("# 说明\n", encoding="utf-8")
+    commit_all(kb, "工具开发：重构", "2026-11-16T10:00:00+08:00")
+    (kb / "notice.txt").write_text("不是知识库数据\n", encoding="utf-8")
+    dossier = kb / "clients" / "acme" / "client.yml"
+    dossier.write_text(dossier.read_text(encoding="utf-8") + "# 备注\n", encoding="utf-8")
+    (kb / "engineers" / "zhang-wei.yml").write_text(
+        (kb / "engineers" / "zhang-wei.yml").read_text(encoding="utf-8") + "# 备注\n", encoding="utf-8")
+    commit_all(kb, "更新艾克美档案", "2026-11-17T10:00:00+08:00")
+    assert "工具开发" in git(kb, "log", "--format=%s")
+    outcome = check(kb, TODAY)
+    snippet = str(build_pages(SiteInput(outcome.kb, outcome.findings, outcome.history, TODAY))["dashboard.snippet"])
+    recent = snippet[snippet.index("最近变更"):]
+    assert "工具开发" not in recent and "更新艾克美档案" in recent and "导入知识库" in recent
+    row = next(line for line in recent.splitlines() if "更新艾克美档案" in unescape(line))
+    assert "clients/acme/client.yml" in unescape(row) and "engineers/zhang-wei.yml" in unescape(row)
+    assert "notice.txt" not in unescape(row)

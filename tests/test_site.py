@@ -338,3 +338,23 @@ def test_serve_regenerates_on_yaml_change(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_example_still_publishes_years_later(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """The example KB is a snapshot (README: consistent for 2026-12-01); on any later day `kb build`
+    still publishes, with what has become overdue — and the missing calendar — on the dashboard."""
+    kb = tmp_path / "example"
+    for name in ("clients", "engineers", "policy.yml", "schemas"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, kb / name)
+    _site_files(kb)
+    git(kb, "init", "-q", "-b", "main")
+    commit_all(kb, "导入知识库", "2026-11-24T10:00:00+08:00")
+    r = run_kb("build", "--root", str(kb), "--today", "2029-06-30")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    import html
+
+    compliance = html.unescape((kb / "public" / "generated" / "compliance.html").read_text(encoding="utf-8"))
+    assert "calendar.coverage" in compliance and "今年（2029 年）的法定节假日" in compliance
+    assert (kb / "public" / "index.html").is_file() and (kb / "public" / "forms").is_dir()
