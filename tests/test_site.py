@@ -43,6 +43,19 @@ def _site_files(kb: Path) -> None:
     shutil.copytree(REPO / "site", kb / "site", ignore=shutil.ignore_patterns("generated"))
 
 
+def _example_repo(kb: Path) -> Path:
+    """The example KB of this repository (data, schemas, site) in its own git repository, one
+    commit on 2026-11-24."""
+    for name in ("clients", "engineers", "policy.yml", "schemas", "calendar", "kpis"):
+        src = REPO / name
+        if src.exists():
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, kb / name)
+    _site_files(kb)
+    git(kb, "init", "-q", "-b", "main")
+    commit_all(kb, "导入知识库", "2026-11-24T10:00:00+08:00")
+    return kb
+
+
 def _build(run_kb, kb: Path, *extra: str):  # type: ignore[no-untyped-def]
     return run_kb("build", "--root", str(kb), "--today", "2026-11-24", *extra)
 
@@ -53,13 +66,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import subprocess
     import sys
 
-    kb = tmp_path_factory.mktemp("example")
-    for name in ("clients", "engineers", "policy.yml", "schemas"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, kb / name)
-    _site_files(kb)
-    git(kb, "init", "-q", "-b", "main")
-    commit_all(kb, "导入知识库", "2026-11-24T10:00:00+08:00")
+    kb = _example_repo(tmp_path_factory.mktemp("example"))
     r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24"],
                        capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -343,13 +350,7 @@ def test_serve_regenerates_on_yaml_change(tmp_path: Path) -> None:
 def test_the_example_still_publishes_years_later(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
     """The example KB is a snapshot (README: consistent for 2026-12-01); on any later day `kb build`
     still publishes, with what has become overdue — and the missing calendar — on the dashboard."""
-    kb = tmp_path / "example"
-    for name in ("clients", "engineers", "policy.yml", "schemas"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, kb / name)
-    _site_files(kb)
-    git(kb, "init", "-q", "-b", "main")
-    commit_all(kb, "导入知识库", "2026-11-24T10:00:00+08:00")
+    kb = _example_repo(tmp_path / "example")
     r = run_kb("build", "--root", str(kb), "--today", "2029-06-30")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
