@@ -37,6 +37,7 @@ from .model import (
     Criteria,
     Engineer,
     Event,
+    Exit,
     Fault,
     Handoff,
     Incident,
@@ -54,10 +55,12 @@ from .model import (
     Pool,
     Renewal,
     Report,
+    Review,
     Site,
     Sla,
     Split,
     Step,
+    Tracking,
     Transition,
     Where,
 )
@@ -88,6 +91,14 @@ def _step(d: Raw | None) -> Step | None:
         kind=text_at(d, "type"),
         cc=texts_at(d, "cc"),
     )
+
+
+def _tracking(d: Raw | None) -> Tracking | None:
+    return None if d is None else Tracking(date_at(d, "on"), text_at(d, "decision"))
+
+
+def _exit(d: Raw | None) -> Exit | None:
+    return None if d is None else Exit(date_at(d, "on"), text_at(d, "reason"), texts_at(d, "decided_by"))
 
 
 def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
@@ -284,12 +295,27 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
             text_at(trans, "plan"),
             texts_at(trans, "gaps"),
             date_at(trans, "closed_on"),
+            text_at(trans, "outcome"),
+            date_at(trans, "return_by"),
+            _tracking(mapping_at(trans, "tracking")),
         ),
         temporary_priority=None
         if prio is None
         else Period(
             date_at(prio, "from"), date_at(prio, "until"), text_at(prio, "reason"), text_at(prio, "requested_by")
         ),
+        reviews=tuple(
+            Review(
+                date_at(x, "on"),
+                text_at(x, "outcome"),
+                texts_at(x, "by"),
+                text_at(x, "evidence"),
+                date_at(x, "until"),
+                xw,
+            )
+            for x, xw in items_at(d, "reviews", w)
+        ),
+        exit=_exit(mapping_at(d, "exit")),
         valid=valid,
         where=w,
     )

@@ -10,12 +10,46 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from .model import KB, Client
+from .model import KB, Client, Review
 
 # Clients whose engineer is serving them now (§7.2.4 service started; §9.3.3 temporary priority).
+# A suspended client (§8.4) is not: its tickets go to the standard queue and it does not count
+# against its engineer's load, but it keeps its knowledge base (KEEPS_KB).
 ACTIVE = ("dedicated", "temporary-priority")
 # An application has been filed (§7.2.1) or approved.
 APPLIED_OR_LATER = ("applied", "dedicated")
+
+# ------------------------------------------------------------------ the lifecycle (§7.2, §8.4, §9.3, §10.4)
+# Every status of the data contract, in the order a client lives through them.
+STATES = ("candidate", "applied", "dedicated", "suspended", "temporary-priority", "exited")
+# The moves a status may make from one version of client.yml to the next:
+# candidate → applied → dedicated ⇄ suspended → exited, and temporary-priority → applied | exited.
+# The few moves beyond the issue's picture, each a reading the README lists: a candidate is
+# given temporary priority (§9.3.3, that is how a client enters it); an application rejected at
+# review goes back to candidate (§7.2.1 驳回); a client that left may apply again.
+LIFECYCLE: dict[str, tuple[str, ...]] = {
+    "candidate": ("applied", "temporary-priority"),
+    "applied": ("dedicated", "candidate"),
+    "dedicated": ("suspended", "exited"),
+    "suspended": ("dedicated", "exited"),
+    "temporary-priority": ("applied", "exited"),
+    "exited": ("candidate", "applied"),
+}
+# Statuses whose knowledge base is kept and published with its completeness (§8.4: a suspended
+# client keeps its KB, so that service can resume).
+KEEPS_KB = (*ACTIVE, "suspended")
+
+
+def may_move(old: str, new: str) -> bool:
+    """Whether the lifecycle allows the status ``old`` to become ``new`` (staying is allowed)."""
+    return old == new or new in LIFECYCLE.get(old, ())
+
+
+def latest_review(c: Client, on: dt.date) -> Review | None:
+    """The client's last §8.4 review dated on or before ``on``: it decides the status now."""
+    held = [r for r in c.reviews if r.on is not None and r.on <= on]
+    # two reviews on one day: the later in the file is the later decision
+    return sorted(held, key=lambda r: r.on or dt.date.min)[-1] if held else None
 
 
 def add_months(d: dt.date, months: int) -> dt.date:
@@ -33,6 +67,14 @@ def period_end(start: dt.date, months: int) -> dt.date:
     """The last day of a period of ``months`` months that begins on ``start`` — inclusive and exact:
     six months from 2025-08-01 end on 2026-01-31 (§10.3, §9.3.3)."""
     return add_months(start, months) - dt.timedelta(days=1)
+
+
+def transition_end(kb: KB) -> dt.date | None:
+    """The last day of the §10.3 transition (inclusive): ``transition_months`` from ``effective_on``."""
+    p = kb.policy
+    if p is None or p.effective_on is None or p.transition_months is None:
+        return None
+    return period_end(p.effective_on, p.transition_months)
 
 
 def served_by(kb: KB) -> dict[str, list[Client]]:

@@ -258,12 +258,44 @@ class Renewal:
 
 
 @dataclass(frozen=True)
+class Tracking:
+    """§10.4 step 3: the special-tracking meeting for a client still unresolved at the transition's end."""
+
+    on: Date | None = None
+    decision: str | None = None
+
+
+@dataclass(frozen=True)
 class Transition:
     klass: str | None = None  # "class" in YAML
     assessed_on: Date | None = None
     plan: str | None = None
     gaps: tuple[str, ...] = ()
     closed_on: Date | None = None  # when the B-class gaps were closed
+    outcome: str | None = None  # C class: paid-service | return-to-standard (§10.4 step 2)
+    return_by: Date | None = None  # C class: off dedicated service as it was by this day
+    tracking: Tracking | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A §8.4 collaboration review of the applying department; the latest decides the status."""
+
+    on: Date | None
+    outcome: str | None  # continue | improve | suspend | revoke
+    by: tuple[str, ...] = ()
+    evidence: str | None = None
+    until: Date | None = None  # improve: the department's deadline to improve
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Exit:
+    """Leaving dedicated service (§9.3.1, §8.4 revoke, §10.4 C class)."""
+
+    on: Date | None = None
+    reason: str | None = None  # criteria-lost | retention-replacement | review-revoked | contract-ended | transition-c | priority-ended
+    decided_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -340,6 +372,8 @@ class Client:
     renewals: tuple[Renewal, ...] = ()
     transition: Transition | None = None
     temporary_priority: Period | None = None
+    reviews: tuple[Review, ...] = ()  # §8.4, in the file's order
+    exit: Exit | None = None
     meetings: tuple[Meeting, ...] = ()
     handoffs: tuple[Handoff, ...] = ()
     valid: bool = True  # False when the dossier has schema errors (read leniently)
