@@ -34,7 +34,7 @@ from .facts import kb_completeness
 from .finding import Msg
 from .load import load_bytes
 
-CACHE_VERSION = 2  # 2: identity keys in the facts; a digest-checked file (cache.py)
+CACHE_VERSION = 3  # 2: identity keys in the facts; a digest-checked file (cache.py). 3: a dossier's status
 # The KB's data: what the deadline rules read and what "recent changes" lists (not the tool's code).
 _TRACKED = ("clients", "engineers", "policy.yml", "calendar", "kpis")
 
@@ -67,6 +67,7 @@ class Facts:
     sections: Mapping[str, str] = field(default_factory=dict)  # section path → content hash
     kb_complete: bool = False
     identity: frozenset[str] = frozenset()  # who or what the file is about (see identity_keys)
+    status: str | None = None  # a dossier's status (the lifecycle rule follows it through the versions)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,19 +76,22 @@ class Facts:
             "s": dict(self.sections),
             "k": self.kb_complete,
             "i": sorted(self.identity),
+            "t": self.status,
         }
 
     @classmethod
     def from_json(cls, d: object) -> Facts:
         """The facts :meth:`to_json` wrote; ValueError for anything of another shape."""
-        if not isinstance(d, dict) or set(d) != {"p", "r", "s", "k", "i"}:
+        if not isinstance(d, dict) or set(d) != {"p", "r", "s", "k", "i", "t"}:
             raise ValueError("facts: unexpected keys")
-        p, r, s, k, i = d["p"], d["r"], d["s"], d["k"], d["i"]
+        p, r, s, k, i, t = d["p"], d["r"], d["s"], d["k"], d["i"], d["t"]
         if not isinstance(p, bool) or not isinstance(k, bool) or not _strings(r) or not _strings(i):
             raise ValueError("facts: unexpected types")
+        if t is not None and not isinstance(t, str):
+            raise ValueError("facts: unexpected status")
         if not isinstance(s, dict) or not _strings(s.keys()) or not _strings(s.values()):
             raise ValueError("facts: unexpected sections")
-        return cls(p, frozenset(r), dict(s), k, frozenset(i))
+        return cls(p, frozenset(r), dict(s), k, frozenset(i), t)
 
 
 _ONLY_STR = frozenset({str})
@@ -135,6 +139,30 @@ class History:
             if f is not None and f.kb_complete and (since is None or v.commit.date >= since):
                 return v.commit
         return None
+
+    def status_changes(self, file: str) -> list[tuple[Commit, str, str]]:
+        """Each commit that changed a dossier's status, as (commit, old, new), oldest first. A
+        version that cannot be read or has no status is skipped (the next readable one is compared
+        with the last known status); a deletion ends the record, so a file created again starts anew."""
+        out: list[tuple[Commit, str, str]] = []
+        known: str | None = None
+        for v in self.versions.get(file, ()):
+            if v.blob is None:
+                known = None
+                continue
+            f = self.facts.get(v.blob)
+            if f is None or f.status is None:
+                continue
+            if known is not None and f.status != known:
+                out.append((v.commit, known, f.status))
+            known = f.status
+        return out
+
+    def last_status(self, file: str) -> str | None:
+        """The status of the last committed version of a dossier (None when deleted or unknown)."""
+        vs = self.versions.get(file, ())
+        f = self.facts.get(vs[-1].blob or "") if vs else None
+        return f.status if f is not None else None
 
     def changes(self, file: str) -> list[tuple[Commit, dict[str, str]]]:
         """Per version of ``file``: section path → "added" | "removed" | "changed" (substance only;
@@ -235,14 +263,18 @@ def facts_of(raw: bytes, rel: str) -> Facts:
     if not loaded.usable or not isinstance(loaded.data, dict):
         return Facts(parsed=False)
     complete = False
+    status = None
     if kind == "client":
         complete = kb_completeness(build.client(loaded, loaded.data, rel.split("/")[1], True)) == 100
+        raw_status = loaded.data.get("status")
+        status = raw_status if isinstance(raw_status, str) else None
     return Facts(
         True,
         frozenset(record_keys(kind, loaded.data)),
         section_hashes(loaded.data),
         complete,
         frozenset(identity_keys(kind, loaded.data)),
+        status,
     )
 
 
