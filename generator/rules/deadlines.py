@@ -13,6 +13,9 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from ..duties import Period, late_events, sync_periods, without_meeting
+from ..duties import lateness as _lateness
+from ..duties import untrusted as _untrusted
 from ..facts import ACTIVE, add_months, kb_completeness, pre_existing
 from ..finding import Finding, Severity
 from ..history import History
@@ -106,19 +109,6 @@ def _first_file(kb: KB, c: Any) -> str:
     return next((f for f in getattr(c, "files", ()) if f in present), "policy.yml")
 
 
-def _untrusted(commit: Any, today: dt.date) -> bool:
-    """A commit dated after today: its date says nothing (check_history points at it), so no
-    deadline is judged by it — judging would only yield a nonsense lateness or a calendar gap."""
-    return bool(commit.date > today)
-
-
-def _lateness(cal: WorkCalendar, day: dt.date, workdays: int, recorded: dt.date) -> tuple[dt.date, int]:
-    """The deadline ``workdays`` working days after ``day``, and how many working days after it
-    ``recorded`` falls (0 when on time). Raises CalendarGap for a year no calendar covers."""
-    deadline = cal.add_workdays(day, workdays)
-    return deadline, cal.workdays_between(deadline, recorded) if recorded > deadline else 0
-
-
 def _skip(history: History, file: str) -> bool:
     return file in history.dirty
 
@@ -133,38 +123,21 @@ def check_change_1bd(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
         return
     p, h, cal = ready
     n = p.change_business_days
-    if n is None:
-        return
-    gaps: set[int] = set()
-    for c in kb.clients.values():
-        file = c.where.file
-        if _skip(h, file):
-            continue
-        for ev in c.events:
-            if ev.occurred_on is None or ev.occurred_on > today or not p.judged(ev.occurred_on):
-                continue
-            commit = h.first_recorded(file, f"event:{ev.type}:{ev.occurred_on.isoformat()}")
-            if commit is None or _untrusted(commit, today):
-                continue
-            try:
-                deadline, late = _lateness(cal, ev.occurred_on, n, commit.date)
-            except CalendarGap as gap:
-                gaps.add(gap.year)
-                continue
-            if not late:
-                continue
-            name = _EVENT_NAMES.get(ev.type, ev.type)
-            flag = "【重点提醒：合约变更】" if ev.type == "contract-change" else ""
-            yield make(
-                W,
-                ev.where.at("occurred_on"),
-                "change.1bd",
-                f"{flag}{name}（{ev.occurred_on}）于 {commit.date} 才记录，晚了 {late} 个工作日（须在 {n} 个工作日内、即 {deadline} 前书面通知，§8.2）。",
-                ("[Contract change] " if flag else "")
-                + f"{ev.type} of {ev.occurred_on} was recorded on {commit.date}, {late} working day(s) late (due {deadline}, §8.2).",
-                f"记录提交 {commit.sha[:8]}（{commit.author}）。历史无法更改：此条保留在合规看板上。",
-                f"Recorded in {commit.sha[:8]} by {commit.author}. History cannot change: this stays on the dashboard.",
-            )
+    found, gaps = late_events(kb, h, cal, today)  # the same facts client.review counts (duties.py)
+    for x in found:
+        ev, commit, deadline, late = x.event, x.commit, x.deadline, x.late
+        name = _EVENT_NAMES.get(ev.type, ev.type)
+        flag = "【重点提醒：合约变更】" if ev.type == "contract-change" else ""
+        yield make(
+            W,
+            ev.where.at("occurred_on"),
+            "change.1bd",
+            f"{flag}{name}（{ev.occurred_on}）于 {commit.date} 才记录，晚了 {late} 个工作日（须在 {n} 个工作日内、即 {deadline} 前书面通知，§8.2）。",
+            ("[Contract change] " if flag else "")
+            + f"{ev.type} of {ev.occurred_on} was recorded on {commit.date}, {late} working day(s) late (due {deadline}, §8.2).",
+            f"记录提交 {commit.sha[:8]}（{commit.author}）。历史无法更改：此条保留在合规看板上。",
+            f"Recorded in {commit.sha[:8]} by {commit.author}. History cannot change: this stays on the dashboard.",
+        )
     for year in sorted(gaps):
         yield _gap(kb, year)
 
@@ -224,22 +197,9 @@ def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             )
 
 
-def _periods(start: dt.date, today: dt.date, quarterly: bool) -> list[tuple[dt.date, dt.date]]:
-    """Calendar months or quarters from the one holding ``start`` to the one holding ``today``."""
-    step = 3 if quarterly else 1
-    first = dt.date(start.year, ((start.month - 1) // step) * step + 1, 1)
-    out = []
-    p = first
-    while p <= today:
-        nxt = add_months(p, step)
-        out.append((p, nxt - dt.timedelta(days=1)))
-        p = nxt
-    return out
-
-
-def _label(period: tuple[dt.date, dt.date], quarterly: bool) -> str:
-    s = period[0]
-    return f"{s.year} 年第 {(s.month - 1) // 3 + 1} 季度" if quarterly else f"{s.year} 年 {s.month} 月"
+def _label(period: Period) -> str:
+    s = period.start
+    return f"{s.year} 年第 {(s.month - 1) // 3 + 1} 季度" if period.quarterly else f"{s.year} 年 {s.month} 月"
 
 
 @rule("sync.cadence", "§8.2")
@@ -257,29 +217,23 @@ def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             continue
         for m in c.meetings:
             yield from _meeting_content(m)
-        start = c.assignment.since if c.assignment else None
-        if start is None:
+        if c.assignment is None or c.assignment.since is None:
             continue
-        if p.adopted_on is not None and p.adopted_on > start:
-            start = p.adopted_on
-        quarterly = (c.sync_cadence or p.default_cadence) == "quarterly"
-        periods = _periods(start, today, quarterly)
-        dated = [m.date for m in c.meetings if m.date is not None]
-        ended = [x for x in periods if x[1] < today]
-        for period in periods:
-            if any(period[0] <= d <= period[1] for d in dated):
-                continue
-            label = _label(period, quarterly)
+        periods = sync_periods(p, c, today)  # the same facts client.review counts (duties.py)
+        quarterly = bool(periods) and periods[0].quarterly
+        ended = [x for x in periods if x.end < today]
+        for period in without_meeting(periods, c):
+            label = _label(period)
             where = c.where.at("sync")
-            if period[1] >= today:
-                left = (period[1] - today).days + 1
+            if period.end >= today:
+                left = (period.end - today).days + 1
                 yield make(
                     INFO,
                     where,
                     "sync.cadence",
                     f"{label}尚无同步会议记录（本期还剩 {left} 天，§8.2）。",
-                    f"No sync meeting recorded yet for {period[0]:%Y-%m} period ({left} days left, §8.2).",
-                    due=period[1],
+                    f"No sync meeting recorded yet for {period.start:%Y-%m} period ({left} days left, §8.2).",
+                    due=period.end,
                 )
             elif ended and period == ended[-1]:
                 yield make(
@@ -287,10 +241,10 @@ def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     where,
                     "sync.cadence",
                     f"{label}没有同步会议记录（§8.2 {'季度' if quarterly else '月度'}例行拜访须增加专属服务议题）。",
-                    f"No sync meeting record for the period starting {period[0]} (§8.2).",
+                    f"No sync meeting record for the period starting {period.start} (§8.2).",
                     "在 meetings/ 下添加该期会议记录（YYYY-MM-DD.yml）。",
                     "Add the meeting record under meetings/.",
-                    due=period[1],
+                    due=period.end,
                 )
             else:
                 yield make(
@@ -298,7 +252,7 @@ def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     where,
                     "sync.cadence",
                     f"{label}没有同步会议记录（§8.2）。历史无法更改：此条保留在合规看板上。",
-                    f"No sync meeting record for the period starting {period[0]} (§8.2); kept on the dashboard.",
+                    f"No sync meeting record for the period starting {period.start} (§8.2); kept on the dashboard.",
                 )
         n = p.meeting_record_business_days
         for m in c.meetings:
