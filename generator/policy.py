@@ -8,12 +8,14 @@ policy's own open value (the margin threshold "X" of §7.1) is handled.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .fields import date_at, flag_at, int_at, mapping_at, named_days_at, text_at, texts_at
 from .load import Loaded
 from .model import Date, Person, Where
+from .roles import Role, default_roles, read_roles
 
 GRADES = ("associate", "intermediate", "advanced")  # 初级 < 中级 < 高级
 
@@ -55,6 +57,8 @@ class Policy:
     where: Where
     calendar_coverage_from: tuple[int, int] | None = (11, 1)  # (month, day): remind of next year's calendar
     ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
+    # every role the policy names (roles.py), filled in from policy.yml's roles where it names someone
+    roles: Mapping[str, Role] = field(default_factory=default_roles, compare=False)
 
     def judged(self, day: Date | None) -> bool:
         """Whether a record dated ``day`` is judged by its commit date (not imported at adoption)."""
@@ -123,6 +127,7 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         extra_workdays=named_days_at(calendar, "workdays"),
         calendar_coverage_from=_month_day(text_at(calendar, "coverage_from") or "11-01"),
         where=Where(loaded.file, loaded.positions),
+        roles=read_roles(d),
         ops_manager=(
             Person(name=text_at(manager, "name"), handle=text_at(manager, "handle"), email=text_at(manager, "email"))
             if manager

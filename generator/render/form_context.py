@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from ..facts import ACTIVE, APPLIED_OR_LATER, kb_completeness, kb_sections, served_by
 from ..model import KB, Client, Handoff, Person
+from ..roles import role
 from .views import HANDOFF, LEVEL, STATUS, TRIGGER
 
 MISSING = "【缺】"
@@ -215,8 +216,8 @@ def client_tree(kb: KB, c: Client, kb_required: bool = False) -> Tree:
     _, _, plan_needed = load_of(kb, c)
     sections = {s.key: s.filled for s in kb_sections(c)}
     review, approval = (app.review, app.approval) if app else (None, None)
-    ops = bool(split and any("运维总监" in x for x in split.agreed_by))
-    sales = bool(split and any("总监" in x and ("销售" in x or "客户成功" in x) for x in split.agreed_by))
+    ops = bool(split and role(kb.policy, "ops_director").among(split.agreed_by))
+    sales = bool(split and role(kb.policy, "sales_director").among(split.agreed_by))
 
     def gap(path: str) -> bool:
         return path in gaps

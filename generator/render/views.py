@@ -126,12 +126,14 @@ def finding_rows(kb: KB, findings: Sequence[Finding]) -> list[dict[str, Any]]:
     return rows
 
 
-def _step(name: str, step: Step | None, date: dt.date | None = None) -> dict[str, Any]:
+def _step(name: str, step: Step | None, date: dt.date | None = None, cc_required: bool = False) -> dict[str, Any]:
+    cc = join(step.cc) if step else ""
     return {
         "name": name,
         "by": _or_missing(join(step.by) if step else ""),
         "on": _or_missing((step.on if step else None) or date),
         "result": (step.result or "") if step else "",
+        "cc": _or_missing(cc) if cc_required and step is not None else cc,  # §4.2.3: the appointment's CC
     }
 
 
@@ -396,7 +398,7 @@ def engineer_view(s: SiteInput, e: Engineer) -> dict[str, Any]:
         "pool": [
             _step("提名", pool.nomination if pool else None),
             _step("评估", pool.evaluation if pool else None),
-            _step("任命", pool.appointment if pool else None),
+            _step("任命", pool.appointment if pool else None, cc_required=True),
         ],
         "kpis": [
             {

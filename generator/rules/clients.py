@@ -11,6 +11,7 @@ from typing import Any
 from ..facts import ACTIVE, APPLIED_OR_LATER, add_months, kb_sections, pre_existing
 from ..finding import Finding, Severity
 from ..model import KB, Client
+from ..roles import role
 from . import rule
 from .common import make
 
@@ -319,18 +320,17 @@ def check_split(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 "添加 agreed_on: YYYY-MM-DD。",
                 "Add agreed_on.",
             )
-        ops = any("运维总监" in x for x in split.agreed_by)
-        sales = any("总监" in x and ("销售" in x or "客户成功" in x) for x in split.agreed_by)
-        if not (ops and sales):
+        ops_d, sales_d = role(kb.policy, "ops_director"), role(kb.policy, "sales_director")
+        if not (ops_d.among(split.agreed_by) and sales_d.among(split.agreed_by)):
             yield make(
                 E,
                 sw.at("agreed_by"),
                 "incentive.split",
-                "分配比例须由运维总监与销售/客户成功总监共同商定（§9.2）"
+                f"分配比例须由{ops_d.label}与{sales_d.label}共同商定（§9.2）"
                 + (f"，记录为：{'、'.join(split.agreed_by)}。" if split.agreed_by else "，未记录商定人。"),
-                "The split must be agreed by the ops director and the sales/customer-success director (§9.2).",
-                "agreed_by: [运维总监, 销售总监]",
-                "agreed_by: [运维总监, 销售总监]",
+                "The split must be agreed by the ops director and the sales/customer-success director (§9.2.3).",
+                "agreed_by: [运维总监, 销售总监]（或两位的姓名，见 policy.yml 的 roles）",
+                "agreed_by: [运维总监, 销售总监] (or their names, see policy.yml roles)",
             )
 
 

@@ -16,14 +16,13 @@ from ..facts import add_years, served_by
 from ..finding import Finding, Severity
 from ..model import KB, Certificate, Engineer
 from ..policy import Policy
+from ..roles import role
 from . import rule
 from .common import make, names
 
 E, W = Severity.ERROR, Severity.WARNING
 
 _KIND_NAMES = {"nova": "Nova 自研认证", "fortinet": "飞塔（Fortinet）认证", "velo": "VeloCloud 认证"}
-_OPS_MANAGER = "运维经理"  # §4.2.2: the ops manager evaluates together with the L3 expert
-_L3_MARKERS = ("三级", "L3")
 
 
 def _subjects(kb: KB) -> Iterator[tuple[Engineer, Severity, str, str]]:
@@ -205,10 +204,61 @@ def check_products(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
 
 
 def _evaluators_ok(by: tuple[str, ...], kb: KB) -> tuple[bool, bool]:
+    """§4.2.2: (the ops manager is among ``by``, an L3 expert is) — by title, by the name policy.yml
+    gives the role, or by the name or id of any L3 engineer."""
     l3 = {x for e in kb.engineers.values() if e.level == "L3" for x in (e.id, e.name) if x}
-    ops = any(_OPS_MANAGER in b for b in by)
-    expert = any(any(m in b for m in _L3_MARKERS) or any(n in b for n in l3) for b in by)
+    ops = role(kb.policy, "ops_manager").among(by)
+    expert = role(kb.policy, "l3_expert").among(by) or any(n in b for b in by for n in l3)
     return ops, expert
+
+
+def _pool_roles(kb: KB, e: Engineer) -> Iterator[Finding]:
+    """§4.2: a department nomination is the ops manager's; the appointment is approved by the
+    department head and copied (CC) to the head of the technical operations centre."""
+    pool = e.pool
+    if pool is None:
+        return
+    who = kb.engineer_name(e.id)
+    pw = e.where.sub("pool")
+    nom = pool.nomination
+    om = role(kb.policy, "ops_manager")
+    if nom is not None and nom.kind == "nominated" and nom.by and not om.among(nom.by):
+        yield make(
+            E,
+            pw.at("nomination", "by"),
+            "eng.pool",
+            f"{who}的部门提名须由{om.label}提出（§4.2.1），记录为：{'、'.join(nom.by)}。",
+            f"{e.id}'s department nomination must be by the {om.title_en} (§4.2.1); recorded: {', '.join(nom.by)}.",
+            f"by 写{om.label}；本人申请时 type 写 applied、by 写本人。",
+            f"Write {om.label} under by; a self-application is type: applied, by the engineer.",
+        )
+    ap = pool.appointment
+    if ap is None:
+        return
+    head = role(kb.policy, "department_head")
+    if ap.by and not head.among(ap.by):
+        yield make(
+            E,
+            pw.at("appointment", "approved_by"),
+            "eng.pool",
+            f"{who}的任命须由{head.label}最终审批（§4.2.3），记录为：{'、'.join(ap.by)}。",
+            f"{e.id}'s appointment must be approved by the {head.title_en} (§4.2.3); recorded: {', '.join(ap.by)}.",
+            f"approved_by 写{head.label}。",
+            f"Write {head.label} under approved_by.",
+        )
+    cc = role(kb.policy, "tech_ops_head")
+    if not cc.among(ap.cc):
+        yield make(
+            E,
+            pw.at("appointment", "cc") if pw.has("appointment", "cc") else pw.at("appointment"),
+            "eng.pool",
+            f"{who}的任命没有同步抄送{cc.label}（§4.2.3「最终审批同步 CC 技术运营中心负责人」）"
+            + (f"，抄送记录为：{'、'.join(ap.cc)}。" if ap.cc else "。"),
+            f"{e.id}'s appointment is not copied to the {cc.title_en} (§4.2.3)"
+            + (f"; cc recorded: {', '.join(ap.cc)}." if ap.cc else "."),
+            f"添加 cc: [{cc.title}]（审批邮件同步抄送）。",
+            f"Add cc: [{cc.title}].",
+        )
 
 
 @rule("eng.pool", "§4.2")
@@ -286,6 +336,7 @@ def check_pool(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     "添加 by。",
                     "Add by.",
                 )
+        yield from _pool_roles(kb, e)
         ev = pool.evaluation
         if ev is not None:
             ops, expert = _evaluators_ok(ev.by, kb)
@@ -294,7 +345,7 @@ def check_pool(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     E,
                     e.where.at("pool", "evaluation", "by"),
                     "eng.pool",
-                    f"{who}的评估须由运维经理与三级专家共同进行（§4.2），记录为：{'、'.join(ev.by)}。",
+                    f"{who}的评估须由{role(kb.policy, 'ops_manager').label}与{role(kb.policy, 'l3_expert').label}共同进行（§4.2.2），记录为：{'、'.join(ev.by)}。",
                     f"{e.id}'s evaluation must be by the ops manager and an L3 expert (§4.2); recorded: {', '.join(ev.by)}.",
                     "在 by 中写明运维经理和三级专家。",
                     "List the ops manager and the L3 expert under by.",

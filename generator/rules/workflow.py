@@ -9,10 +9,14 @@ from typing import Any
 from ..facts import pre_existing
 from ..finding import Finding, Severity
 from ..model import KB, Client, Handoff, Where
+from ..roles import role
 from . import rule
 from .common import make
 
 E, W = Severity.ERROR, Severity.WARNING
+
+# Who acts at each step (§7.2.2 the ops manager reviews; §7.2.3 the department head approves).
+_ACTOR = {"review": ("ops_manager", "§7.2.2"), "approval": ("department_head", "§7.2.3")}
 
 
 def _steps(c: Client) -> list[tuple[tuple[str, ...], str, str, dt.date | None, str | None, str]]:
@@ -109,6 +113,8 @@ def check_workflow(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                     "添加 by。",
                     "Add by.",
                 )
+            elif who and path[-1] in _ACTOR:
+                yield from _wrong_actor(kb, c, path[-1], zh, en)
             if last is not None and when < last[1]:
                 key = (*path, "on") if path[-1] in ("review", "approval") else path
                 yield make(
@@ -153,6 +159,25 @@ def check_workflow(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 "补齐资料后重新初审，更新 review。",
                 "Complete the materials and review again.",
             )
+
+
+def _wrong_actor(kb: KB, c: Client, step: str, zh: str, en: str) -> Iterator[Finding]:
+    """The review or approval names someone other than the role the policy gives it."""
+    a = c.application
+    s = getattr(a, step) if a is not None else None
+    key, section = _ACTOR[step]
+    r = role(kb.policy, key)
+    if s is None or not s.by or r.among(s.by):
+        return
+    yield make(
+        E,
+        c.where.at("application", step, "by"),
+        "app.workflow",
+        f"“{zh}”须由{r.label}进行（{section}），记录为：{'、'.join(s.by)}。",
+        f"The {en} must be by the {r.title_en} ({section}); recorded: {', '.join(s.by)}.",
+        f"by 写岗位名称或姓名：{r.label}（见 policy.yml 的 roles.{key}）。",
+        f"Write the role or the person under by: {r.label} (policy.yml roles.{key}).",
+    )
 
 
 def _named(w: Where, key: str) -> tuple[str, ...]:
