@@ -377,6 +377,7 @@ def engineer(loaded: Loaded, data: Any, stem: str, valid: bool) -> Engineer:
         email=text_at(d, "email"),
         phone=text_at(d, "phone"),
         handle=text_at(d, "handle"),
+        mobile=text_at(d, "mobile"),
         products=texts_at(d, "products"),
         certifications=tuple(
             Certificate(

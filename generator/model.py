@@ -437,6 +437,7 @@ class Engineer:
     phone: str | None = None
     handle: str | None = None
     products: tuple[str, ...] = ()
+    mobile: str | None = None  # for @-mentions in group-robot reminders (kb remind)
     certifications: tuple[Certificate, ...] = ()
     pool: Pool | None = None
     incidents: tuple[Incident, ...] = ()

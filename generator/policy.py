@@ -12,12 +12,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fields import date_at, flag_at, int_at, mapping_at, named_days_at, text_at, texts_at
+from .fields import date_at, flag_at, int_at, items_at, list_at, mapping_at, named_days_at, text_at, texts_at
 from .load import Loaded
-from .model import Date, Person, Where
+from .model import NOWHERE, Date, Person, Where
 from .roles import Role, default_roles, read_roles
 
 GRADES = ("associate", "intermediate", "advanced")  # 初级 < 中级 < 高级
+CHANNEL_KINDS = ("wecom", "dingtalk", "feishu", "email")
+DEFAULT_LEAD_DAYS = (30, 7, 1, 0)  # DESIGN.md §2's example: a month, a week, the day before, the day
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One reminder channel of ``notify.channels``: where ``kb remind --send`` delivers. The webhook
+    URL, signing secret and SMTP URL are never here: only the names of the environment variables
+    that hold them (``url_env``, ``secret_env``)."""
+
+    id: str
+    kind: str  # wecom | dingtalk | feishu | email
+    url_env: str | None
+    secret_env: str | None = None
+    sender: str | None = None  # email: the From address ("from" in YAML)
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class Notify:
+    """``notify``: the days before a deadline on which it is announced, and the channels."""
+
+    lead_days: tuple[int, ...] = DEFAULT_LEAD_DAYS
+    channels: tuple[Channel, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,8 @@ class Policy:
     where: Where
     calendar_coverage_from: tuple[int, int] | None = (11, 1)  # (month, day): remind of next year's calendar
     ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
+    site_url: str | None = None  # the published site: reminders and calendar events link to its pages
+    notify: Notify = Notify()  # kb remind: lead days and channels (none when policy.yml names none)
     # every role the policy names (roles.py), filled in from policy.yml's roles where it names someone
     roles: Mapping[str, Role] = field(default_factory=default_roles, compare=False)
 
@@ -79,6 +105,22 @@ def _month_day(text: str) -> tuple[int, int] | None:
     except ValueError:
         return None
     return int(month), int(day)
+
+
+def _notify(d: Any, where: Where) -> Notify:
+    """``notify``; lead days default to DESIGN.md's [30, 7, 1, 0], a channel without id or kind is
+    skipped (its schema finding says why)."""
+    n = mapping_at(d, "notify")
+    if n is None:
+        return Notify()
+    days = list_at(n, "lead_days")
+    lead = tuple(sorted({x for x in days if isinstance(x, int) and not isinstance(x, bool) and x >= 0}, reverse=True))
+    channels = []
+    for x, xw in items_at(n, "channels", where.sub("notify")):
+        cid, kind = text_at(x, "id"), text_at(x, "kind")
+        if cid and kind in CHANNEL_KINDS:
+            channels.append(Channel(cid, kind, text_at(x, "url_env"), text_at(x, "secret_env"), text_at(x, "from"), xw))
+    return Notify(lead if "lead_days" in n else DEFAULT_LEAD_DAYS, tuple(channels))
 
 
 def build_policy(loaded: Loaded, data: Any) -> Policy:
@@ -133,4 +175,6 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
             if manager
             else None
         ),
+        site_url=text_at(d, "site_url"),
+        notify=_notify(d, Where(loaded.file, loaded.positions)),
     )
