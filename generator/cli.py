@@ -33,6 +33,7 @@ from .commands.forms import export_application, export_blank, export_handoff, ex
 from .commands.history import history_cmd
 from .commands.init import init_cmd
 from .commands.new import new_group
+from .commands.remind import remind_cmd
 from .commands.route import export_routing, route_cmd
 from .commands.site import build_cmd, serve_cmd
 from .commands.status import status_cmd
@@ -94,7 +95,7 @@ def import_group() -> None:
 
 
 # The commands, one module per verb (generator/commands/<verb>.py).
-for _command in (init_cmd, check_cmd, build_cmd, serve_cmd, status_cmd, history_cmd, route_cmd, new_group, calendar_group):
+for _command in (init_cmd, check_cmd, build_cmd, serve_cmd, status_cmd, history_cmd, route_cmd, new_group, calendar_group, remind_cmd):
     cli.add_command(_command)
 for _command in (
     export_application,
