@@ -20,6 +20,7 @@ from .fields import (
     mapping_at,
     named_days_at,
     number_at,
+    records_at,
     text_at,
     texts_at,
 )
@@ -209,8 +210,7 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
         else PainPoints(
             tuple(
                 PastIssue(text_at(x, "summary") or "", date_at(x, "date"), text_at(x, "impact"))
-                for x in list_at(pain, "history")
-                if isinstance(x, dict)
+                for x, _ in records_at(pain, "history", w.sub("pain_points"), "summary")
             ),
             text_at(pain, "communication"),
             text_at(pain, "expectations"),
@@ -221,17 +221,16 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
             special_notes=text_at(kb, "special_notes"),
             service_catalog=tuple(
                 NamedText(text_at(x, "name") or "", text_at(x, "description"), where=xw)
-                for x, xw in items_at(kb, "service_catalog", kbw)
+                for x, xw in records_at(kb, "service_catalog", kbw, "name")
             ),
             network_model=text_at(kb, "network_model"),
             typical_faults=tuple(
                 Fault(text_at(x, "title") or "", date_at(x, "date"), text_at(x, "cause"), text_at(x, "resolution"))
-                for x in list_at(kb, "typical_faults")
-                if isinstance(x, dict)
+                for x, _ in records_at(kb, "typical_faults", kbw, "title")
             ),
             common_requests=tuple(
                 NamedText(text_at(x, "title") or "", steps=texts_at(x, "steps"), where=xw)
-                for x, xw in items_at(kb, "common_requests", kbw)
+                for x, xw in records_at(kb, "common_requests", kbw, "title")
             ),
             attachments=tuple(
                 NamedText(text_at(x, "title") or "", path=text_at(x, "path"), where=xw)

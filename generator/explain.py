@@ -45,12 +45,63 @@ def explain(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet
     name = type(e.kind).__name__
     if name == "AdditionalProperties":
         return _unknown_keys(e, path, kind, loaded, schemas)
+    if name in ("AnyOf", "OneOfNotValid"):
+        return _forms(e, path, kind, loaded, schemas)
     line, col = loaded.pos(path)
     if name == "Type" and e.instance is None:  # "null" is not among the types, or there would be no error
         message, hint = _fill_in(path, kind, schemas)
         return [error(loaded.file, line, col, TODO, message, hint)]
     message, hint = _words(name, e, path, kind, schemas)
     return [error(loaded.file, line, col, RULE, message, hint)]
+
+
+def _forms(e: Any, path: KeyPath, kind: str, loaded: Loaded, schemas: SchemaSet) -> list[Finding]:
+    """A value that fits none of the forms a key takes (a record or just its name, a list or one
+    sentence). The validator's own words ("not valid under any of the schemas listed in the
+    'anyOf' keyword") say nothing to a user; instead, the errors of the form the value was written
+    in — the first whose type it has: a mapping is a record with a wrong key, a list has a wrong
+    item — are explained as usual; a value whose type fits no form is one "应为…或…" finding (an
+    empty value, the to-do), with the key's description, which names the forms, as the hint."""
+    forms = [list(f) for f in e.kind.context]
+
+    def misfit(errors: list[Any]) -> bool:
+        return any(type(x.kind).__name__ == "Type" and tuple(x.instance_path) == path for x in errors)
+
+    fitting = [f for f in forms if not misfit(f)]
+    if fitting:
+        errors = fitting[0]
+        mistyped = {tuple(x.instance_path) for x in errors if type(x.kind).__name__ == "Type"}
+        out: list[Finding] = []
+        for x in errors:
+            sub = tuple(x.instance_path)
+            if loaded.is_poisoned(sub) or (sub in mistyped and type(x.kind).__name__ != "Type"):
+                continue
+            out.extend(explain(x, sub, kind, loaded, schemas))
+        return out
+    line, col = loaded.pos(path)
+    if e.instance is None:
+        message, hint = _fill_in(path, kind, schemas)
+        return [error(loaded.file, line, col, TODO, message, hint)]
+    want: list[str] = []
+    for f in forms:
+        for x in f:
+            if type(x.kind).__name__ == "Type" and tuple(x.instance_path) == path:
+                want += [t for t in x.kind.types if t != "null" and t not in want]
+    zh, en = _label(kind, path, schemas)
+    got = _describe(e.instance)
+    want_zh = "或".join(_TYPE_NAMES[t].zh for t in want if t in _TYPE_NAMES)
+    want_en = " or ".join(_TYPE_NAMES[t].en for t in want if t in _TYPE_NAMES)
+    desc = description(kind, path, schemas)
+    return [
+        error(
+            loaded.file,
+            line,
+            col,
+            RULE,
+            Msg(f"{zh}应为{want_zh}，实际是{got.zh}。", f"{en} should be {want_en}, but is {got.en}."),
+            Msg(desc, f"See the key's description in schemas/{kind}.schema.json.") if desc else _type_hint(e.instance, want),
+        )
+    ]
 
 
 def _fill_in(path: KeyPath, kind: str, schemas: SchemaSet) -> tuple[Msg, Msg]:

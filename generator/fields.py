@@ -69,3 +69,16 @@ def texts_at(d: Any, key: str) -> tuple[str, ...]:
 
 def items_at(d: Any, key: str, where: Where) -> list[tuple[Raw, Where]]:
     return [(x, where.sub(key, i)) for i, x in enumerate(list_at(d, key)) if isinstance(x, dict)]
+
+
+def records_at(d: Any, key: str, where: Where, name: str) -> list[tuple[Raw, Where]]:
+    """A list of records (:func:`items_at`) that people may also write as a plain list of names:
+    a text item ``门店开通`` reads as the record ``{name: 门店开通}`` (``name`` is the key the
+    schema's short form stands for), so both forms give the same model."""
+    out = []
+    for i, x in enumerate(list_at(d, key)):
+        if isinstance(x, str) and x.strip():
+            x = {name: x}
+        if isinstance(x, dict):
+            out.append((x, where.sub(key, i)))
+    return out

@@ -44,11 +44,12 @@ class SchemaSet:
         return cls(schemas, validators)
 
     def subschema(self, kind: str, path: KeyPath) -> dict[str, Any] | None:
-        """The schema that applies at ``path`` (following properties, items and local $ref)."""
+        """The schema that applies at ``path`` (following properties, items, local $ref and the
+        long form of a key that also takes a short one, see :func:`long_form`)."""
         root = self.schemas[kind]
         node: dict[str, Any] | None = root
         for part in path:
-            node = _deref(root, node)
+            node = long_form(root, node)
             if node is None:
                 return None
             if isinstance(part, int):
@@ -56,7 +57,7 @@ class SchemaSet:
                 node = items if isinstance(items, dict) else None
             else:
                 node = node.get("properties", {}).get(part)
-        return _deref(root, node)
+        return long_form(root, node)
 
     def title(self, kind: str, path: KeyPath) -> str | None:
         """The Chinese title of the property at ``path`` (read before following $ref)."""
@@ -71,6 +72,42 @@ class SchemaSet:
             t = prop.get("title") or (_deref(self.schemas[kind], prop) or {}).get("title")
             return str(t) if t else None
         return None
+
+
+def long_form(root: dict[str, Any], node: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A key that takes several forms (``anyOf``/``oneOf``: a record or just its name, a list or one
+    sentence) read as its first form — the long one, which the model, the forms and the importer
+    write — under the key's own title and description."""
+    node = _deref(root, node)
+    seen = 0
+    while isinstance(node, dict) and "properties" not in node and "items" not in node and seen < 16:
+        forms = node.get("anyOf") or node.get("oneOf")
+        if not (isinstance(forms, list) and forms and isinstance(forms[0], dict)):
+            break
+        first = _deref(root, forms[0]) or {}
+        node = {**first, **{k: v for k, v in node.items() if k not in ("anyOf", "oneOf")}}
+        seen += 1
+    return node
+
+
+def long_forms(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every key that also takes a short form reduced to its long form
+    (:func:`long_form`), all the way down: what a reader that walks ``properties`` and ``items``
+    (the form importer) expects. The short forms' only difference is how people may write them."""
+
+    def walk(node: Any, depth: int) -> Any:
+        if not isinstance(node, dict) or depth > 64:
+            return node
+        node = long_form(schema, node) or {}
+        out = dict(node)
+        if isinstance(node.get("properties"), dict):
+            out["properties"] = {k: walk(v, depth + 1) for k, v in node["properties"].items()}
+        if isinstance(node.get("items"), dict):
+            out["items"] = walk(node["items"], depth + 1)
+        return out
+
+    result: dict[str, Any] = walk(schema, 0)
+    return result
 
 
 def _deref(root: dict[str, Any], node: dict[str, Any] | None) -> dict[str, Any] | None:

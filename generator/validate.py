@@ -30,10 +30,20 @@ def _set(data: Any, path: KeyPath, value: Any) -> None:
     cur[path[-1]] = value
 
 
-def _string_coercions(errors: Iterable[Any], loaded: Loaded) -> dict[KeyPath, str]:
-    """Typed scalars (``13800000000``, ``4.0``) where the schema wants text: use what was typed."""
-    out: dict[KeyPath, str] = {}
+def _all(errors: Iterable[Any]) -> Iterable[Any]:
+    """The errors and, for a key that takes several forms (anyOf), each form's errors."""
     for e in errors:
+        yield e
+        if type(e.kind).__name__ in ("AnyOf", "OneOfNotValid"):
+            for form in e.kind.context:
+                yield from _all(form)
+
+
+def _string_coercions(errors: Iterable[Any], loaded: Loaded) -> dict[KeyPath, str]:
+    """Typed scalars (``13800000000``, ``4.0``) where the schema wants text: use what was typed
+    (also where one of a key's forms wants text: ``key_terms: [2026]``)."""
+    out: dict[KeyPath, str] = {}
+    for e in _all(errors):
         if type(e.kind).__name__ == "Type" and "string" in e.kind.types:
             path = tuple(e.instance_path)
             text = loaded.source_text.get(path)

@@ -17,7 +17,7 @@ from .conftest import REPO
 
 ALLOWED = {"$schema", "$id", "title", "description", "type", "properties", "required", "additionalProperties",
            "items", "enum", "format", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems",
-           "uniqueItems", "definitions", "$ref", "default", "examples", "pattern"}
+           "uniqueItems", "definitions", "$ref", "default", "examples", "pattern", "anyOf"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -33,6 +33,27 @@ def _nodes(node: Any, path: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
                 yield from _nodes(sub, f"{path}/{key}/{name}")
         if isinstance(node.get("items"), dict):
             yield from _nodes(node["items"], f"{path}/items")
+        for i, sub in enumerate(node.get("anyOf", ())):
+            yield from _nodes(sub, f"{path}/anyOf/{i}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_short_forms_come_after_the_long_form_and_are_described(kind: str) -> None:
+    """A key that also takes a short form (a plain name, one sentence) lists the long form first
+    (VS Code completes its keys; the importer writes it), the short one as titled text after it,
+    and the key's description shows both forms."""
+    problems = []
+    for path, node in _nodes(_schema(kind)):
+        forms = node.get("anyOf")
+        if forms is None:
+            continue
+        if len(forms) != 2 or forms[0].get("type") not in ("object", "array") or forms[1].get("type") != "string":
+            problems.append(f"{path}: anyOf must be [record or list, text]")
+        if not CJK.search(str(forms[1].get("title", ""))) or "或" not in str(node.get("description", "")):
+            problems.append(f"{path}: the short form needs a Chinese title, the key's description both forms")
+        if set(node) - {"title", "description", "anyOf"}:
+            problems.append(f"{path}: keywords beside anyOf belong in the forms: {sorted(set(node) - {'anyOf'})}")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..load.encoding import BAD_CHARS
 from ..pipeline import PACKAGE_SCHEMAS, find_schemas
+from ..schemas import long_forms
 from .common import (
     _ALIASES,
     _BULLET,
@@ -31,15 +32,73 @@ from .common import (
 
 
 @functools.lru_cache(maxsize=4)
-def _load_schema(path: Path) -> Mapping[str, Any]:
+def _raw_schema(path: Path) -> Mapping[str, Any]:
     schema: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return schema
 
 
+@functools.lru_cache(maxsize=4)
+def _load_schema(path: Path) -> Mapping[str, Any]:
+    return long_forms(dict(_raw_schema(path)))
+
+
+def _schema_file(root: Path | None) -> Path:
+    return (find_schemas(root) if root is not None else PACKAGE_SCHEMAS) / "client.schema.json"
+
+
 def client_schema(root: Path | None = None) -> Mapping[str, Any]:
-    """The client schema of the KB at ``root`` (or the package's own)."""
-    folder = find_schemas(root) if root is not None else PACKAGE_SCHEMAS
-    return _load_schema(folder / "client.schema.json")
+    """The client schema of the KB at ``root`` (or the package's own), each key in its long form:
+    the forms hold records and lists, and the importer writes them so."""
+    return _load_schema(_schema_file(root))
+
+
+SENTENCE = ""  # short_forms: a list of text that may be written as one sentence
+
+
+def short_forms(root: Path | None = None) -> Mapping[str, str]:
+    """Dotted key (lists stepped through, as :func:`_node` reads them) → the short form the
+    client schema also accepts there: :data:`SENTENCE`, or the key a plain name stands for
+    (``knowledge_base.service_catalog`` → ``name``)."""
+    return _short_forms(_schema_file(root))
+
+
+@functools.lru_cache(maxsize=4)
+def _short_forms(path: Path) -> Mapping[str, str]:
+    out: dict[str, str] = {}
+
+    def walk(node: Any, key: str) -> None:
+        if not isinstance(node, dict):
+            return
+        forms = node.get("anyOf") or node.get("oneOf") or []
+        if len(forms) == 2 and _types(forms[1]) == {"string"}:
+            first = forms[0]
+            if "array" in _types(first):
+                out[key] = SENTENCE
+            elif "object" in _types(first) and first.get("required"):
+                out[key.rsplit(".", 1)[0] if key.endswith(".[]") else key] = str(first["required"][0])
+        for form in forms[:1]:
+            walk({k: v for k, v in form.items() if k not in ("anyOf", "oneOf")}, key)
+        for name, sub in (node.get("properties") or {}).items():
+            walk(sub, f"{key}.{name}" if key else name)
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], f"{key}.[]")
+
+    walk(_raw_schema(path), "")
+    return {k.replace(".[]", ""): v for k, v in out.items()}
+
+
+def says_the_same(written: Any, value: Any, form: str) -> bool:
+    """Whether ``written`` — what the dossier holds, in the key's short ``form`` — says exactly
+    what the form's ``value`` (the long form) says: one sentence for a one-item list, plain names
+    for records that hold only their name. Then ``kb import --force`` keeps the dossier's words."""
+    if form == SENTENCE:
+        return isinstance(written, str) and value == [written]
+    return (
+        isinstance(written, list)
+        and isinstance(value, list)
+        and len(written) == len(value)
+        and all(w == v or (isinstance(w, str) and v == {form: w}) for w, v in zip(written, value, strict=True))
+    )
 
 
 def _types(node: Mapping[str, Any]) -> set[str]:

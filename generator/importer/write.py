@@ -14,7 +14,7 @@ from .common import Problem
 from .dump import to_yaml
 from .keep import rewrite
 from .reader import _get, _set, engineer_names, read_application
-from .values import _is_table, _node, _ordered, client_schema
+from .values import _is_table, _node, _ordered, client_schema, says_the_same, short_forms
 
 
 def _drop(data: dict[str, Any], parts: list[str]) -> None:
@@ -42,15 +42,23 @@ def _keep_rows(old: list[Any], new: list[Any], columns: set[str]) -> list[Any]:
 
 
 def _merge(
-    old: dict[str, Any], new: dict[str, Any], carried: frozenset[str], schema: Mapping[str, Any]
+    old: dict[str, Any],
+    new: dict[str, Any],
+    carried: frozenset[str],
+    schema: Mapping[str, Any],
+    shorts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``old`` with every key path the form carries taken from ``new`` (or dropped)."""
+    """``old`` with every key path the form carries taken from ``new`` (or dropped); a value the
+    dossier writes in a short form (``shorts``, see :func:`short_forms`) that says what the form
+    says is kept as written."""
     out = copy.deepcopy(old)
     tables = {k for k in carried if (node := _node(schema, k)) is not None and _is_table(node)}
     for key in sorted(carried, key=len):
         if any(key.startswith(t + ".") for t in tables):
             continue  # a table's column: merged with its table
         prev, value = _get(out, key), _get(new, key)
+        if key in (shorts or {}) and says_the_same(prev, value, (shorts or {})[key]):
+            continue
         _drop(out, key.split("."))
         if key in tables and isinstance(prev, list) and isinstance(value, list):
             value = _keep_rows(prev, value, {c[len(key) + 1 :] for c in carried if c.startswith(key + ".")})
@@ -96,7 +104,7 @@ def import_application(root: Path, data: bytes, force: bool = False) -> tuple[Pa
         old = loaded.data
         if isinstance(old, dict):
             schema = client_schema(root)
-            out = _ordered(_merge(old, result.data, result.carried, schema), schema)
+            out = _ordered(_merge(old, result.data, result.carried, schema, short_forms(root)), schema)
             # The new values go into the existing text: its comments and key order stay.
             kept, lost = rewrite(loaded.text or "", old, out, rel)
             if lost:
