@@ -31,6 +31,7 @@ from .commands.common import (
 from .commands.exports import export_codeowners, export_incentives
 from .commands.forms import export_application, export_blank, export_handoff, export_kb, import_application_cmd
 from .commands.history import history_cmd
+from .commands.init import init_cmd
 from .commands.new import new_group
 from .commands.remind import remind_cmd
 from .commands.route import export_routing, route_cmd
@@ -94,7 +95,7 @@ def import_group() -> None:
 
 
 # The commands, one module per verb (generator/commands/<verb>.py).
-for _command in (check_cmd, build_cmd, serve_cmd, status_cmd, history_cmd, route_cmd, new_group, calendar_group, remind_cmd):
+for _command in (init_cmd, check_cmd, build_cmd, serve_cmd, status_cmd, history_cmd, route_cmd, new_group, calendar_group, remind_cmd):
     cli.add_command(_command)
 for _command in (
     export_application,
