@@ -44,6 +44,8 @@ from .model import (
     Incident,
     KnowledgeBase,
     Kpi,
+    KpiFigures,
+    KpiPeriod,
     Leave,
     Meeting,
     NamedText,
@@ -416,6 +418,41 @@ def engineer(loaded: Loaded, data: Any, stem: str, valid: bool) -> Engineer:
             if isinstance(x, dict)
         ),
         valid=valid,
+        where=w,
+    )
+
+
+def kpi_period(loaded: Loaded, data: Any) -> KpiPeriod:
+    """``kpis/<YYYY-Qn>.yml``; a file whose name is not its period is refused by the kpi rule."""
+    d = data if isinstance(data, dict) else {}
+    w = Where(loaded.file, loaded.positions)
+    src = mapping_at(d, "source") or {}
+
+    def figures(key: str) -> dict[str, KpiFigures]:
+        out: dict[str, KpiFigures] = {}
+        for x, xw in items_at(d, key, w):
+            fid = text_at(x, "id")
+            if fid and fid not in out:
+                out[fid] = KpiFigures(
+                    tickets=int_at(x, "tickets") or 0,
+                    resolved=int_at(x, "resolved") or 0,
+                    mttr_hours=number_at(x, "mttr_hours"),
+                    mttr_median_hours=number_at(x, "mttr_median_hours"),
+                    satisfaction=number_at(x, "satisfaction"),
+                    satisfaction_answers=int_at(x, "satisfaction_answers") or 0,
+                    continuity=number_at(x, "continuity"),
+                    continuity_tickets=int_at(x, "continuity_tickets") or 0,
+                    where=xw,
+                )
+        return out
+
+    return KpiPeriod(
+        period=text_at(d, "period"),
+        source=text_at(src, "file"),
+        sha256=text_at(src, "sha256"),
+        rows=int_at(src, "rows"),
+        engineers=figures("engineers"),
+        clients=figures("clients"),
         where=w,
     )
 

@@ -37,6 +37,7 @@ from .commands.remind import remind_cmd
 from .commands.route import export_routing, route_cmd
 from .commands.site import build_cmd, serve_cmd
 from .commands.status import status_cmd
+from .commands.tickets import import_tickets_cmd
 from .finding import Lang
 
 
@@ -91,7 +92,7 @@ def export_group() -> None:
 
 @cli.group("import")
 def import_group() -> None:
-    """把填好的 Word 表单导回为档案。"""
+    """导入：把填好的 Word 表单导回为档案；把工单系统的导出计算为季度绩效指标。"""
 
 
 # The commands, one module per verb (generator/commands/<verb>.py).
@@ -108,6 +109,7 @@ for _command in (
 ):
     export_group.add_command(_command)
 import_group.add_command(import_application_cmd)
+import_group.add_command(import_tickets_cmd)
 
 
 def _tolerant_streams() -> None:

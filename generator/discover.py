@@ -159,6 +159,11 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
         for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
             if name.endswith(".yml"):
                 files.append(SourceFile(f"calendar/{name}", "calendar"))
+    if top.get("kpis") == boundary.DIR:  # kpis/<YYYY-Qn>.yml: a quarter's figures (kb import tickets)
+        records = boundary.listing(root, root / "kpis")
+        for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
+            if name.endswith(".yml"):
+                files.append(SourceFile(f"kpis/{name}", "kpis"))
     findings.extend(_stray_yaml(root, {f.rel for f in files}))
     findings.extend(boundary.survey(root))
     return files, findings

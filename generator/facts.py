@@ -10,7 +10,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from .model import KB, Client, Review
+from .model import KB, Client, Kpi, KpiFigures, Review
 
 # Clients whose engineer is serving them now (§7.2.4 service started; §9.3.3 temporary priority).
 # A suspended client (§8.4) is not: its tickets go to the standard queue and it does not count
@@ -178,3 +178,120 @@ def kb_completeness(c: Client) -> int:
     """The share of the six §5.2 sections that are filled, in whole percent."""
     sections = kb_sections(c)
     return round(100 * sum(s.filled for s in sections) / len(sections))
+
+
+# ------------------------------------------------------------------ tickets and KPIs (§5.1, §5.3, §9.1)
+# Who was a client's engineer on a day (the current assignment from ``since``, earlier ones from
+# ``assignment.history``), who stood in during a recorded leave, and a quarter's KPI figures with
+# the targets of policy.yml ``kpi`` they miss — read by the ``kpi`` rule, the pages, the
+# incentive report and §9.3.2's replacement trigger.
+
+
+def engineer_on(c: Client, day: dt.date) -> str | None:
+    """The client's dedicated engineer on ``day`` (None when it had none)."""
+    a = c.assignment
+    if a is None:
+        return None
+    if a.engineer and (a.since is None or a.since <= day) and c.status != "exited":
+        return a.engineer
+    for h in a.history:
+        if (h.start is None or h.start <= day) and (h.end is None or day <= h.end):
+            return h.engineer
+    return None
+
+
+def standing_in(kb: KB, c: Client, engineer: str, day: dt.date) -> tuple[str, ...]:
+    """Who covers ``engineer`` for ``c`` on ``day``: the leave's backup and the client's backup
+    while a recorded leave (§7.4) covers the day; () when the engineer is not on leave."""
+    e = kb.engineers.get(engineer)
+    if e is None:
+        return ()
+    for lv in e.leave:
+        if lv.start is not None and lv.start <= day <= (lv.end or lv.start):
+            return tuple(x for x in (lv.backup, c.assignment.backup if c.assignment else None) if x)
+    return ()
+
+
+def quarter_of(day: dt.date) -> str:
+    """``2026-Q3`` for a day in July–September 2026."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of ``2026-Q3``; None for anything else."""
+    year, _, q = quarter.partition("-Q")
+    if not (year.isdigit() and len(year) == 4 and q in ("1", "2", "3", "4")):
+        return None
+    first = dt.date(int(year), 3 * int(q) - 2, 1)
+    return first, add_months(first, 3) - dt.timedelta(days=1)
+
+
+def last_ended_quarter(today: dt.date) -> str:
+    """The quarter before the one ``today`` is in."""
+    return quarter_of(dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - dt.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class KpiView:
+    """An engineer's KPI figures for a quarter and where they come from: ``kpis/<q>.yml``
+    (imported from tickets, preferred) or the hand-typed ``kpis`` list of ``engineers/<id>.yml``
+    (kept readable for KBs from before ``kb import tickets``)."""
+
+    quarter: str
+    file: str
+    imported: bool
+    mttr_hours: float | None
+    satisfaction: float | None
+    continuity: float | None
+    figures: KpiFigures | None = None  # the imported figures
+    typed: Kpi | None = None  # the hand-typed entry
+
+
+def kpi_for(kb: KB, engineer_id: str, quarter: str) -> KpiView | None:
+    """The engineer's figures for the quarter: imported ones first, else hand-typed ones."""
+    for period in kb.kpis:
+        if period.period == quarter and engineer_id in period.engineers:
+            f = period.engineers[engineer_id]
+            return KpiView(quarter, period.where.file, True, f.mttr_hours, f.satisfaction, f.continuity, figures=f)
+    e = kb.engineers.get(engineer_id)
+    for k in e.kpis if e is not None else ():
+        if k.period == quarter:
+            return KpiView(quarter, e.where.file if e else "", False, k.mttr_hours, k.satisfaction, None, typed=k)
+    return None
+
+
+def kpi_quarters(kb: KB, engineer_id: str) -> list[KpiView]:
+    """Every quarter with figures for the engineer, oldest first."""
+    quarters = {p.period for p in kb.kpis if p.period and engineer_id in p.engineers}
+    e = kb.engineers.get(engineer_id)
+    quarters |= {k.period for k in (e.kpis if e else ()) if quarter_bounds(k.period) is not None}
+    return [v for v in (kpi_for(kb, engineer_id, q) for q in sorted(quarters)) if v is not None]
+
+
+@dataclass(frozen=True)
+class KpiFailure:
+    """One target of policy.yml ``kpi`` a quarter's figure misses."""
+
+    quarter: str
+    measure: str  # satisfaction | mttr_hours | continuity
+    value: float
+    target: float  # the minimum (satisfaction, continuity) or maximum (mttr_hours)
+    file: str
+
+
+def kpi_failures(kb: KB, engineer_id: str, quarter: str) -> list[KpiFailure]:
+    """The targets the engineer's figures for the quarter miss (§9.1); none when a target is unset
+    (the policy gives no numbers: shown, not judged) or there are no figures. §9.3.2's replacement
+    trigger reads this."""
+    p, v = kb.policy, kpi_for(kb, engineer_id, quarter)
+    if p is None or v is None:
+        return []
+    out = []
+    for measure, value, target, low_is_bad in (
+        ("satisfaction", v.satisfaction, p.kpi_satisfaction_min, True),
+        ("mttr_hours", v.mttr_hours, p.kpi_mttr_max_hours, False),
+        ("continuity", v.continuity, p.kpi_continuity_min, True),
+    ):
+        if value is not None and target is not None and (value < target if low_is_bad else value > target):
+            out.append(KpiFailure(quarter, measure, value, target, v.file))
+    return out

@@ -473,6 +473,37 @@ class CalendarYear:
 
 
 @dataclass(frozen=True)
+class KpiFigures:
+    """One engineer's or one client's figures for a quarter, computed from a ticket export by
+    ``kb import tickets`` (aggregates only). ``continuity`` is the share (0–1) of the
+    ``continuity_tickets`` — tickets of a client while it had a dedicated engineer — that its
+    engineer handled, or the backup while the engineer was on recorded leave (§5.1, §5.3)."""
+
+    tickets: int = 0
+    resolved: int = 0
+    mttr_hours: float | None = None  # mean time to resolve of the resolved tickets
+    mttr_median_hours: float | None = None
+    satisfaction: float | None = None  # mean of the answers (1–5)
+    satisfaction_answers: int = 0
+    continuity: float | None = None
+    continuity_tickets: int = 0
+    where: Where = NOWHERE
+
+
+@dataclass(frozen=True)
+class KpiPeriod:
+    """``kpis/<YYYY-Qn>.yml``: one quarter's figures (DESIGN.md §2), written by ``kb import tickets``."""
+
+    period: str | None  # 2026-Q3
+    source: str | None  # the export's file name
+    sha256: str | None
+    rows: int | None  # data rows of the export
+    engineers: Mapping[str, KpiFigures]
+    clients: Mapping[str, KpiFigures]
+    where: Where
+
+
+@dataclass(frozen=True)
 class KB:
     """Everything that was readable, by id; files that could not be read are absent."""
 
@@ -484,6 +515,7 @@ class KB:
     files: tuple[str, ...] = ()
     texts: Mapping[str, str] = field(default_factory=dict, repr=False)  # the readable files' text
     calendars: tuple[CalendarYear, ...] = ()  # calendar/<year>.yml, by year
+    kpis: tuple[KpiPeriod, ...] = ()  # kpis/<YYYY-Qn>.yml, by period
 
     def work_calendar(self) -> WorkCalendar:
         """Chinese working days: policy.yml's days, the calendar package, then calendar/*.yml."""

@@ -20,7 +20,7 @@ from .discover import discover
 from .finding import Finding, Lang
 from .history import History, read_history
 from .load import DEFAULT_LIMITS, Limits, Loaded, load_file
-from .model import KB, CalendarYear, Client, Engineer, Handoff, Meeting
+from .model import KB, CalendarYear, Client, Engineer, Handoff, KpiPeriod, Meeting
 from .policy import Policy, build_policy
 from .redact import Withheld
 from .rules import run_rules
@@ -87,6 +87,7 @@ def _load_kb(
     engineer_ids: set[str] = set()
     policy: Policy | None = None
     calendars: list[CalendarYear] = []
+    kpis: list[KpiPeriod] = []
     texts: dict[str, str] = {}
     for src in sources:
         if src.kind == "engineer":
@@ -118,6 +119,8 @@ def _load_kb(
             handoffs.setdefault(src.client, []).append(build.handoff(item, data, src.client))
         elif src.kind == "calendar":
             calendars.append(build.calendar_year(item, data))
+        elif src.kind == "kpis":
+            kpis.append(build.kpi_period(item, data))
         else:
             policy = build_policy(item, data)
     if scan:  # attachments and other files, for the secret scan (decided by content, not by name)
@@ -135,6 +138,7 @@ def _load_kb(
         known_engineer_ids=frozenset(engineer_ids),
         files=tuple(s.rel for s in sources),
         calendars=tuple(sorted(calendars, key=lambda c: (c.year or 0, c.where.file))),
+        kpis=tuple(sorted(kpis, key=lambda k: (k.period or "", k.where.file))),
     )
     return kb, findings, loaded
 

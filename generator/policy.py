@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fields import date_at, flag_at, int_at, items_at, list_at, mapping_at, named_days_at, text_at, texts_at
+from .fields import date_at, flag_at, int_at, items_at, list_at, mapping_at, named_days_at, number_at, text_at, texts_at
 from .load import Loaded
 from .model import NOWHERE, Date, Person, Where
 from .roles import Role, default_roles, read_roles
@@ -42,6 +42,16 @@ class Notify:
 
     lead_days: tuple[int, ...] = DEFAULT_LEAD_DAYS
     channels: tuple[Channel, ...] = ()
+
+
+# A typical Chinese ticket export's column names (DESIGN.md §2 tickets.columns); policy.yml overrides each.
+TICKET_COLUMNS = {"id": "工单号", "client": "客户", "engineer": "处理人", "opened": "创建时间", "resolved": "解决时间",
+                  "satisfaction": "满意度"}
+
+
+def _ticket_columns(d: Any) -> dict[str, str]:
+    cols = mapping_at(mapping_at(d, "tickets"), "columns") or {}
+    return {k: (text_at(cols, k) or v) for k, v in TICKET_COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,12 @@ class Policy:
     where: Where
     calendar_coverage_from: tuple[int, int] | None = (11, 1)  # (month, day): remind of next year's calendar
     ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
+    # kb import tickets: our key -> the export's column name (tickets.columns over TICKET_COLUMNS)
+    ticket_columns: Mapping[str, str] = field(default_factory=lambda: dict(TICKET_COLUMNS), compare=False)
+    # §9.1 targets (policy.yml kpi); the policy gives no numbers, so None: shown, not judged
+    kpi_satisfaction_min: float | None = None
+    kpi_mttr_max_hours: float | None = None
+    kpi_continuity_min: float | None = None  # a share, 0-1
     site_url: str | None = None  # the published site: reminders and calendar events link to its pages
     notify: Notify = Notify()  # kb remind: lead days and channels (none when policy.yml names none)
     # every role the policy names (roles.py), filled in from policy.yml's roles where it names someone
@@ -168,6 +184,10 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         extra_holidays=named_days_at(calendar, "holidays"),
         extra_workdays=named_days_at(calendar, "workdays"),
         calendar_coverage_from=_month_day(text_at(calendar, "coverage_from") or "11-01"),
+        ticket_columns=_ticket_columns(d),
+        kpi_satisfaction_min=number_at(mapping_at(d, "kpi"), "satisfaction_min"),
+        kpi_mttr_max_hours=number_at(mapping_at(d, "kpi"), "mttr_max_hours"),
+        kpi_continuity_min=number_at(mapping_at(d, "kpi"), "continuity_min"),
         where=Where(loaded.file, loaded.positions),
         roles=read_roles(d),
         ops_manager=(

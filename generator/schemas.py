@@ -12,7 +12,7 @@ import jsonschema_rs
 from .formats import checkers
 from .load import KeyPath
 
-KINDS = ("client", "engineer", "meeting", "handoff", "policy", "calendar")
+KINDS = ("client", "engineer", "meeting", "handoff", "policy", "calendar", "kpis")
 
 
 class SchemaError(Exception):
