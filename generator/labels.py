@@ -8,7 +8,7 @@ STATUS = {
     "candidate": Msg("候选", "candidate"),
     "applied": Msg("已申请", "applied"),
     "dedicated": Msg("专属服务中", "dedicated"),
-    "suspended": Msg("已暂停（§8.4）", "suspended"),
+    "suspended": Msg("已暂停", "suspended"),
     "temporary-priority": Msg("临时优先级", "temporary priority"),
     "exited": Msg("已退出", "exited"),
 }

@@ -91,6 +91,9 @@ class Policy:
     where: Where
     calendar_coverage_from: tuple[int, int] | None = (11, 1)  # (month, day): remind of next year's calendar
     ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
+    # §8.4 "长期无法履行": a review is due after this many misses (late events, missed meetings) …
+    review_missed_duties: int | None = 3
+    review_window_months: int | None = 6  # … within this many months (collaboration_review)
     # kb import tickets: our key -> the export's column name (tickets.columns over TICKET_COLUMNS)
     ticket_columns: Mapping[str, str] = field(default_factory=lambda: dict(TICKET_COLUMNS), compare=False)
     # §9.1 targets (policy.yml kpi); the policy gives no numbers, so None: shown, not judged
@@ -139,6 +142,13 @@ def _notify(d: Any, where: Where) -> Notify:
     return Notify(lead if "lead_days" in n else DEFAULT_LEAD_DAYS, tuple(channels))
 
 
+def _count(d: Any, key: str, default: int) -> int | None:
+    """``collaboration_review.<key>``: the policy's reading when the block or the key is absent,
+    None when it has the wrong type (its schema finding says so, and the review rule stays off)."""
+    block = mapping_at(d, "collaboration_review")
+    return default if block is None or key not in block else int_at(block, key)
+
+
 def build_policy(loaded: Loaded, data: Any) -> Policy:
     d = data if isinstance(data, dict) else {}
     eng = mapping_at(d, "engineer")
@@ -184,6 +194,8 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         extra_holidays=named_days_at(calendar, "holidays"),
         extra_workdays=named_days_at(calendar, "workdays"),
         calendar_coverage_from=_month_day(text_at(calendar, "coverage_from") or "11-01"),
+        review_missed_duties=_count(d, "missed_duties", 3),
+        review_window_months=_count(d, "within_months", 6),
         ticket_columns=_ticket_columns(d),
         kpi_satisfaction_min=number_at(mapping_at(d, "kpi"), "satisfaction_min"),
         kpi_mttr_max_hours=number_at(mapping_at(d, "kpi"), "mttr_max_hours"),

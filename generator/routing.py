@@ -8,7 +8,8 @@ The policy's words, in the order they are applied:
   urgent ticket follows the company's standard emergency process, i.e. the standard queue;
 - §7.4 while the engineer is on leave, the backup named on the leave (else the client's
   ``assignment.backup``) takes the tickets;
-- §3.4 everyone else goes to the standard round-robin queue;
+- §3.4 everyone else goes to the standard round-robin queue — a client whose dedicated service a
+  §8.4 review suspended included (at the standard priority, the tier resumes with the service);
 - §3.2 in any queue a dedicated client keeps its priority level (platinum > gold > silver; the
   same level in order of arrival), and §9.3.3 a client on temporary priority is one level above
   standard while its period runs.
@@ -227,6 +228,10 @@ def route(kb: KB, cal: WorkCalendar, c: Client, at: dt.datetime) -> Route:
                 "temporary-priority clients have no dedicated engineer (§9.3.3)",
             ),
             "exited": Msg("已退出专属服务（§9.3.1）", "dedicated service has ended (§9.3.1)"),
+            "suspended": Msg(
+                "专属服务已暂停（§8.4 服务复审），暂停期间不配专属工程师",
+                "dedicated service is suspended after a §8.4 review; no dedicated engineer meanwhile",
+            ),
             "candidate": Msg("尚未申请专属服务", "no dedicated service applied for"),
             "applied": Msg("专属服务申请尚在审批（§7.2）", "the application is still being decided (§7.2)"),
         }.get(c.status or "", Msg("没有专属服务", "no dedicated service"))

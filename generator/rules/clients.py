@@ -393,7 +393,7 @@ def check_transition(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
     """§10.4: every pre-existing (准专属) client is classed A/B/C; a B client lists what it must
     complete; a C client has its plan (extra-paid service or return to standard service)."""
     for c in kb.clients.values():
-        if c.status not in (*ACTIVE, "exited") or not pre_existing(kb, c):
+        if c.status not in (*ACTIVE, "suspended", "exited") or not pre_existing(kb, c):
             continue
         t = c.transition
         if t is None or not t.klass:
@@ -417,7 +417,7 @@ def check_transition(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 "添加 transition.gaps（缺失的资料）或 transition.plan。",
                 "Add transition.gaps or transition.plan.",
             )
-        if t.klass == "C" and not t.plan:
+        if t.klass == "C" and not t.plan and not t.outcome:  # an outcome is the plan's choice (rules/lifecycle.py)
             yield make(
                 E,
                 c.where.at("transition", "class"),

@@ -363,6 +363,8 @@ def check_transition_deadline(kb: KB, history: Any, today: dt.date) -> Iterator[
         if t is None or t.klass != "B" or c.status not in ACTIVE or not pre_existing(kb, c):
             continue
         where = c.where.at("transition", "closed_on") if t.closed_on else c.where.at("transition")
+        if t.closed_on is None and t.tracking is not None and today > end:
+            continue  # special tracking (§10.4 step 3) is recorded: rules/lifecycle.py judges the meeting
         if t.closed_on is None:
             if today > end:
                 yield make(
