@@ -18,11 +18,12 @@ from markupsafe import Markup
 
 from .. import boundary, routing
 from ..clock import CHINA
-from ..facts import ACTIVE, add_months, kb_completeness, served_by
+from ..facts import ACTIVE, add_months, kb_completeness, kpi_quarters, served_by
 from ..finding import Severity
 from ..model import KB, Client
 from ..redact import NOTHING, Withheld
 from . import diagrams, routing_table
+from .diagrams.trends import Series, kpi_trend_chart
 from .escape import block, finalize, link, text
 from .views import (
     MISSING,
@@ -141,7 +142,12 @@ def build_pages(
         ]
     )
     for e in engineers:
-        out[f"engineers/{e.id}.md"] = env.get_template("engineer.md.j2").render(e=engineer_view(s, e))
+        view = engineer_view(s, e)
+        trend = kpi_series(kb, e.id)
+        if trend is not None:
+            out[f"engineers/kpi/{e.id}.svg"] = picture(picture_key("kpi", *trend), _trend_drawer(*trend)) or b""
+            view["kpi_chart"] = f"kpi/{e.id}.svg"
+        out[f"engineers/{e.id}.md"] = env.get_template("engineer.md.j2").render(e=view)
     out["engineers/index.md"] = env.get_template("engineers_index.md.j2").render(
         engineers=[
             {
@@ -218,6 +224,24 @@ def build_pages(
     )
     out["jieba_userdict.txt"] = user_dictionary(kb)
     return out
+
+
+def kpi_series(kb: KB, engineer_id: str) -> tuple[list[str], list[Series]] | None:
+    """The engineer's trend panels (MTTR, satisfaction, continuity per quarter), None without figures."""
+    views = kpi_quarters(kb, engineer_id)
+    if not views:
+        return None
+    p = kb.policy
+    return [v.quarter for v in views], [
+        Series("MTTR（小时）", [v.mttr_hours for v in views], p.kpi_mttr_max_hours if p else None, False),
+        Series("满意度", [v.satisfaction for v in views], p.kpi_satisfaction_min if p else None),
+        Series("专人处理率（%）", [None if v.continuity is None else round(100 * v.continuity, 1) for v in views],
+               None if p is None or p.kpi_continuity_min is None else round(100 * p.kpi_continuity_min, 1)),
+    ]
+
+
+def _trend_drawer(quarters: list[str], series: list[Series]) -> Callable[[], bytes | None]:
+    return lambda: kpi_trend_chart(quarters, series)
 
 
 def _touched(files: tuple[str, ...], shown: int = 4) -> Markup:

@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import labels
-from ..facts import ACTIVE, kb_completeness, kb_sections, served_by
+from ..facts import ACTIVE, kb_completeness, kb_sections, kpi_failures, kpi_quarters, served_by
 from ..finding import Finding, Severity
 from ..history import History
 from ..model import KB, Client, Engineer, Step
@@ -344,6 +344,7 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
             f"{kb.engineer_name(x.engineer)} {x.start or '?'}～{x.end or '?'} {x.reason or ''}"
             for x in (a.history if a else ())
         ],
+        "kpis": client_kpi_rows(kb, c.id),
     }
 
 
@@ -400,15 +401,8 @@ def engineer_view(s: SiteInput, e: Engineer) -> dict[str, Any]:
             _step("评估", pool.evaluation if pool else None),
             _step("任命", pool.appointment if pool else None, cc_required=True),
         ],
-        "kpis": [
-            {
-                "period": x.period,
-                "satisfaction": "" if x.satisfaction is None else f"{x.satisfaction:g}",
-                "mttr": "" if x.mttr_hours is None else f"{x.mttr_hours:g}",
-                "notes": x.notes or "",
-            }
-            for x in e.kpis
-        ],
+        "kpis": engineer_kpi_rows(kb, e),
+        "kpi_chart": None,  # set by build_pages when there are figures to draw
         "incidents": [
             {"date": x.date or "", "summary": x.summary or "", "human": "是" if x.human_caused else "否"}
             for x in e.incidents
@@ -423,6 +417,56 @@ def engineer_view(s: SiteInput, e: Engineer) -> dict[str, Any]:
         ],
         "findings": finding_rows(kb, mine),
     }
+
+
+def _fmt(x: float | None, suffix: str = "") -> str:
+    return "—" if x is None else f"{x:g}{suffix}"
+
+
+def _share(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def engineer_kpi_rows(kb: KB, e: Engineer) -> list[dict[str, Any]]:
+    """The engineer's KPI table (§9.1), one row per quarter: the imported figures from
+    kpis/<q>.yml when there are any, else the hand-typed entry of engineers/<id>.yml; a figure that
+    misses a policy.yml target is marked (shown, never judged here: facts.kpi_failures says which)."""
+    rows = []
+    for v in kpi_quarters(kb, e.id):
+        missed = {m.measure for m in kpi_failures(kb, e.id, v.quarter)}
+        f = v.figures
+
+        def mark(measure: str, shown: str, missed: set[str] = missed) -> Any:
+            return Markup(f"<strong>{text(shown)}</strong> ✗") if measure in missed else shown
+
+        rows.append({
+            "period": v.quarter,
+            "tickets": str(f.tickets) if f else "—",
+            "mttr": mark("mttr_hours", _fmt(v.mttr_hours)),
+            "mttr_median": _fmt(f.mttr_median_hours) if f else "—",
+            "satisfaction": mark("satisfaction", _fmt(v.satisfaction)),
+            "answers": str(f.satisfaction_answers) if f else "—",
+            "continuity": mark("continuity", _share(v.continuity)) if f else "—",
+            "source": v.file if v.imported else "手工记录",
+            "notes": (v.typed.notes or "") if v.typed else "",
+        })
+    return rows
+
+
+def client_kpi_rows(kb: KB, client_id: str) -> list[dict[str, str]]:
+    """The client's tickets and MTTR per quarter, from kpis/*.yml."""
+    return [
+        {
+            "period": p.period or "?",
+            "tickets": str(f.tickets),
+            "mttr": _fmt(f.mttr_hours),
+            "mttr_median": _fmt(f.mttr_median_hours),
+            "satisfaction": _fmt(f.satisfaction),
+            "continuity": _share(f.continuity),
+        }
+        for p in kb.kpis
+        if (f := p.clients.get(client_id)) is not None
+    ]
 
 
 def _expiry(day: dt.date | None, today: dt.date) -> Any:
