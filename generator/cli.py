@@ -32,6 +32,7 @@ from .commands.exports import export_codeowners, export_incentives
 from .commands.forms import export_application, export_blank, export_handoff, export_kb, import_application_cmd
 from .commands.history import history_cmd
 from .commands.init import init_cmd
+from .commands.inventory import import_inventory_cmd
 from .commands.new import new_group
 from .commands.remind import remind_cmd
 from .commands.route import export_routing, route_cmd
@@ -109,6 +110,7 @@ for _command in (
 ):
     export_group.add_command(_command)
 import_group.add_command(import_application_cmd)
+import_group.add_command(import_inventory_cmd)
 import_group.add_command(import_tickets_cmd)
 
 
