@@ -36,6 +36,7 @@ from .model import (
     Contact,
     Contract,
     Criteria,
+    Employment,
     Engineer,
     Event,
     Exit,
@@ -259,6 +260,7 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
                 texts_at(split, "agreed_by"),
             ),
             load_plan=text_at(asg, "load_plan"),
+            assigned_by=text_at(asg, "assigned_by"),
         ),
         application=None
         if app is None
@@ -365,6 +367,10 @@ def handoff(loaded: Loaded, data: Any, client_id: str) -> Handoff:
     )
 
 
+def _employment(d: Raw | None) -> Employment | None:
+    return None if d is None else Employment(text_at(d, "status"), date_at(d, "left_on"))
+
+
 def engineer(loaded: Loaded, data: Any, stem: str, valid: bool) -> Engineer:
     d: Raw = data if isinstance(data, dict) else {}
     w = Where(loaded.file, loaded.positions)
@@ -407,6 +413,7 @@ def engineer(loaded: Loaded, data: Any, stem: str, valid: bool) -> Engineer:
             Leave(date_at(x, "from"), date_at(x, "to"), text_at(x, "backup"), text_at(x, "handover"), xw)
             for x, xw in items_at(d, "leave", w)
         ),
+        employment=_employment(mapping_at(d, "employment")),
         kpis=tuple(
             Kpi(
                 text_at(x, "period") or "",

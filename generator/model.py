@@ -227,6 +227,7 @@ class Assignment:
     history: tuple[PastAssignment, ...] = ()
     incentive_split: Split | None = None
     load_plan: str | None = None
+    assigned_by: str | None = None  # §7.2.3: the ops manager, after the approval
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,20 @@ class Kpi:
 
 
 @dataclass(frozen=True)
+class Employment:
+    """§4.1 在职: ``status`` active | left, ``left_on`` the last day employed (also ahead of time)."""
+
+    status: str | None = None
+    left_on: Date | None = None
+
+    def gone_by(self, day: Date) -> bool:
+        """Whether the engineer no longer works here on ``day``."""
+        if self.left_on is not None:
+            return self.left_on < day
+        return self.status == "left"
+
+
+@dataclass(frozen=True)
 class Engineer:
     id: str
     name: str | None
@@ -443,6 +458,7 @@ class Engineer:
     incidents: tuple[Incident, ...] = ()
     leave: tuple[Leave, ...] = ()
     kpis: tuple[Kpi, ...] = ()
+    employment: Employment | None = None  # §4.1 在职; None: active
     valid: bool = True
     where: Where = NOWHERE
 

@@ -88,6 +88,7 @@ def engineer(schemas: SchemaSet, schema_ref: str, engineer_id: str, name: str, *
         "name": name,
         "level": level,
         **dict.fromkeys(("email", "phone", "joined_on", "ops_since", "products")),
+        "employment": {"status": "active"},  # §4.1 在职; on leaving: status left + left_on
         "certifications": [dict.fromkeys(("name", "kind", "obtained"))],
     }
     notes = ("进入专属工程师资源池时添加 pool（提名 → 评估 → 任命，§4.2），见 schemas/engineer.schema.json。",)

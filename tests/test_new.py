@@ -96,7 +96,8 @@ def test_known_values_are_filled_in(base_kb: Path, run_kb) -> None:  # type: ign
     assert [s["kind"] for s in data["sites"]] == ["core", "hub", "idc"]  # policy.yml materials lists
     assert [c["level"] for c in data["contacts"]] == ["technical", "business", "decision"]
     assert run_kb("new", "engineer", "wang-fang", "--name", "王芳", "--level", "L2", "--root", str(base_kb)).returncode == 0
-    assert load_text((base_kb / "engineers/wang-fang.yml").read_text(encoding="utf-8"), "x").data["level"] == "L2"
+    engineer = load_text((base_kb / "engineers/wang-fang.yml").read_text(encoding="utf-8"), "x").data
+    assert engineer["level"] == "L2" and engineer["employment"] == {"status": "active"}  # §4.1 在职
     _, path = _new(run_kb, base_kb, "meeting")
     meeting = load_text(path.read_text(encoding="utf-8"), "x").data
     assert (meeting["date"], meeting["kind"]) == (DAY, "monthly")  # the client's cadence

@@ -188,6 +188,14 @@ def load_of(kb: KB, c: Client) -> tuple[int, int | None, bool]:
 # ------------------------------------------------------------------ the client's values
 
 
+def _assigned_under_policy(kb: KB, c: Client) -> bool:
+    """The current assignment was made under the policy, so it names who made it (§7.2.3)."""
+    a, p = c.assignment, kb.policy
+    if a is None or not a.engineer:
+        return False
+    return a.since is None or p is None or p.effective_on is None or a.since >= p.effective_on
+
+
 def _engineers(kb: KB) -> dict[str, str]:
     return {eid: e.name for eid, e in kb.engineers.items() if e.name}
 
@@ -340,6 +348,7 @@ def client_tree(kb: KB, c: Client, kb_required: bool = False) -> Tree:
             "engineer": coded(a.engineer if a else None, eng, c.status in ACTIVE),
             "backup": coded(a.backup if a else None, eng),
             "since": cell(a.since if a else None, c.status in ACTIVE),
+            "assigned_by": cell(a.assigned_by if a else None, dedicated and _assigned_under_policy(kb, c)),
             "load_plan": cell(a.load_plan if a else None, plan_needed),
             "incentive_split": {
                 "account_manager": cell(split.account_manager if split else None, dedicated),

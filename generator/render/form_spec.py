@@ -222,6 +222,7 @@ APPLICATION = Form(
                 Field("专属工程师", "assignment.engineer"),
                 Field("备份工程师（§7.4）", "assignment.backup"),
                 Field("开始服务日期", "assignment.since"),
+                Field("指派人（运维经理，终审通过后指派）", "assignment.assigned_by"),
                 Field("工程师当前负载", expr="meta.load"),
                 Field("资源协调方案（超过负载上限时必填）", "assignment.load_plan"),
             )

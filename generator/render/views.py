@@ -336,6 +336,7 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
         )
         if a and a.incentive_split
         else "—",
+        "assigned": _assigned(kb, c),
         "load_plan": a.load_plan if a and a.load_plan else "—",
         "transition": f"{c.transition.klass} 类" + (f"：{c.transition.plan}" if c.transition.plan else "")
         if c.transition and c.transition.klass
@@ -346,6 +347,15 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
         ],
         "kpis": client_kpi_rows(kb, c.id),
     }
+
+
+def _assigned(kb: KB, c: Client) -> Any:
+    """"张伟（zhang-wei）自 2025-08-01，陈静 指派" — who was assigned, since when, by whom (§7.2.3)."""
+    a = c.assignment
+    if a is None or not a.engineer:
+        return "—"
+    by = f"{text(a.assigned_by)} 指派" if a.assigned_by else MISSING + "指派人"
+    return Markup(f"{text(kb.engineer_name(a.engineer))} 自 {text(a.since or '?')}，{by}（§7.2.3）")
 
 
 def _recorded(h: History | None, file: str, kind: str, day: dt.date | None) -> str:
@@ -368,7 +378,12 @@ def engineer_view(s: SiteInput, e: Engineer) -> dict[str, Any]:
         "level": e.level or "—",
         "tenure": years,
         "load": f"{len(serving)}/{limit}" if limit else str(len(serving)),
-        "eligibility": "不合格：" + join(sorted({f.rule for f in errors})) if errors else "合格",
+        "employment": _employment(e, today),
+        "eligibility": "不适用：已离职（§4.1 在职工程师）"
+        if e.employment is not None and e.employment.gone_by(today)
+        else "不合格：" + join(sorted({f.rule for f in errors}))
+        if errors
+        else "合格",
         "clients": [
             {
                 "link": link(c.name or c.id, f"../clients/{c.folder}.md"),
@@ -417,6 +432,16 @@ def engineer_view(s: SiteInput, e: Engineer) -> dict[str, Any]:
         ],
         "findings": finding_rows(kb, mine),
     }
+
+
+def _employment(e: Engineer, today: dt.date) -> str:
+    """在职 / 已于 … 离职 / 将于 … 离职 (§4.1)."""
+    emp = e.employment
+    if emp is None or (emp.status != "left" and emp.left_on is None):
+        return "在职"
+    if emp.gone_by(today):
+        return f"已于 {emp.left_on} 离职" if emp.left_on else "已离职"
+    return f"在职，将于 {emp.left_on} 离职"
 
 
 def _fmt(x: float | None, suffix: str = "") -> str:

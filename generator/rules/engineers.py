@@ -29,6 +29,8 @@ def _subjects(kb: KB) -> Iterator[tuple[Engineer, Severity, str, str]]:
     """Engineers held to §4.1, with the severity and why (zh, en)."""
     serving = served_by(kb)
     for e in kb.engineers.values():
+        if e.employment is not None and e.employment.status == "left":
+            continue  # §4.1 is about serving: a departed engineer serves no one (eng.employment)
         clients = serving.get(e.id, [])
         pool = e.pool
         if clients:
