@@ -20,9 +20,12 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .finding import Finding, Msg, error
+
+if TYPE_CHECKING:
+    from .source import Tree
 
 RULE = "boundary"
 
@@ -217,12 +220,19 @@ def walk(root: Path, top: str, skip_dirs: frozenset[str] = SKIP_DIRS, skip: tupl
 _MKDOCS_KEY = re.compile(r"^(?P<indent>[ ]*)(?P<key>docs_dir|custom_dir)\s*:\s*(?P<v>[^#\n]*)", re.M)
 
 
-def site_folders(root: Path) -> list[tuple[str, int]]:
+def _tree(where: Path | Tree) -> Tree:
+    from .source import as_tree  # source.py builds on this module
+
+    return as_tree(where)
+
+
+def site_folders(where: Path | Tree) -> list[tuple[str, int]]:
     """The folders MkDocs copies into the site, from ``mkdocs.yml``: ``docs_dir`` (default
     ``docs``, line 0) and the theme's ``custom_dir``, each with its line. Read with a pattern,
-    not a YAML loader: mkdocs.yml carries ``!!python`` tags that ours refuses."""
+    not a YAML loader: mkdocs.yml carries ``!!python`` tags that ours refuses. ``where`` is the
+    KB's folder or a :class:`~generator.source.Tree` (a git tree for ``--as-of``)."""
     try:
-        raw = read_inside(root, root / "mkdocs.yml", 1024 * 1024)
+        raw = _tree(where).read("mkdocs.yml", 1024 * 1024)
     except OSError:
         raw = None
     if raw is None:
@@ -275,20 +285,21 @@ def finding(entry_rel: str, v: Verdict, line: int = 1) -> Finding:
     )
 
 
-def survey(root: Path) -> list[Finding]:
+def survey(where: Path | Tree) -> list[Finding]:
     """A ``boundary`` finding for every link out of the KB and every special file among the
     paths kb reads for publishing: the record folders, the form templates, the folders MkDocs
-    copies into the site, and policy.yml / mkdocs.yml themselves."""
+    copies into the site, and policy.yml / mkdocs.yml themselves (in the KB's folder or in a
+    :class:`~generator.source.Tree`)."""
+    tree = _tree(where)
     out: list[Finding] = []
     for name in ROOT_FILES:
-        p = root / name
-        if p.is_symlink() or (p.exists() and not p.is_file() and not p.is_dir()):
-            v = inside(root, p)
+        if tree.lkind(name) in ("link", SPECIAL):
+            v = tree.inside(name)
             if not v.ok:
                 out.append(finding(name, v))
     tops: list[str] = list(TOPS)
-    for folder, line in site_folders(root):
-        v = inside(root, root / folder)
+    for folder, line in site_folders(tree):
+        v = tree.inside(folder)
         if v.kind == OUTSIDE and v.link is not None:
             out.append(finding(v.link, v))
         elif v.kind == OUTSIDE:
@@ -307,16 +318,16 @@ def survey(root: Path) -> list[Finding]:
                 )
             )
         elif v.kind == DIR:
-            tops.append(Path(os.path.relpath(os.path.abspath(root / folder), os.path.abspath(root))).as_posix())
+            tops.append(Path(os.path.relpath(os.path.abspath(tree.root / folder), os.path.abspath(tree.root))).as_posix())
     seen: set[str] = set()
     for top in tops:
         if top in (".", "") or any(top == t or top.startswith(t + "/") for t in seen):
             continue
         seen.add(top)
-        v = inside(root, root / top)
+        v = tree.inside(top)
         if (v.kind == OUTSIDE and v.link == top) or v.kind == SPECIAL:
             out.append(finding(top, v))
-        for e in walk(root, top, skip=OWN_OUTPUT):
+        for e in tree.walk(top, skip=OWN_OUTPUT):
             if e.verdict.kind in (OUTSIDE, SPECIAL):
                 out.append(finding(e.rel, e.verdict))
     return out

@@ -9,12 +9,12 @@ wrote is silently ignored.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import boundary
 from .finding import Finding, Msg, error, warning
+from .source import Tree, as_tree
 
 RULE = "load"
 
@@ -79,12 +79,11 @@ def _misplaced(rel: str) -> Finding:
     )
 
 
-def _stray_yaml(root: Path, read: set[str]) -> list[Finding]:
+def _stray_yaml(tree: Tree, read: set[str]) -> list[Finding]:
     """Every YAML file under clients/ and engineers/ that is not read (attachments excepted)."""
     out = []
     for top in ("clients", "engineers"):
-        for dirpath, dirnames, filenames in os.walk(root / top):
-            rel_dir = Path(dirpath).relative_to(root).as_posix()
+        for rel_dir, dirnames, filenames in tree.oswalk(top):
             depth = rel_dir.count("/")
             dirnames[:] = sorted(
                 d for d in dirnames if not d.startswith(".") and not (top == "clients" and depth == 1 and d == "files")
@@ -96,13 +95,15 @@ def _stray_yaml(root: Path, read: set[str]) -> list[Finding]:
     return out
 
 
-def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
-    """List the KB's files in a stable order, with findings for misplaced ones."""
+def discover(where: Path | Tree) -> tuple[list[SourceFile], list[Finding]]:
+    """List the KB's files in a stable order, with findings for misplaced ones. ``where`` is the
+    KB's folder or a :class:`~generator.source.Tree` (the KB at a commit, for ``--as-of``)."""
+    tree = as_tree(where)
     files: list[SourceFile] = []
     findings: list[Finding] = []
     # Each folder is listed once (boundary.listing): a symlink is followed only when it stays
     # inside the KB, so a client folder linked to a folder outside is not a dossier.
-    top = boundary.listing(root, root)
+    top = tree.listing("")
     if top.get("policy.yml") == boundary.FILE:
         files.append(SourceFile("policy.yml", "policy"))
     elif top.get("policy.yml") not in _REFUSED:
@@ -119,13 +120,11 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
                 ),
             )
         )
-    clients = root / "clients"
     if top.get("clients") == boundary.DIR:
-        entries = boundary.listing(root, clients)
+        entries = tree.listing("clients")
         for cid in sorted(n for n, kind in entries.items() if kind == boundary.DIR and _visible(Path(n))):
-            folder = clients / cid
             base = f"clients/{cid}"
-            inner = boundary.listing(root, folder)
+            inner = tree.listing(base)
             if inner.get("client.yml") == boundary.FILE:
                 files.append(SourceFile(f"{base}/client.yml", "client", cid))
             elif inner.get("client.yml") not in _REFUSED:
@@ -145,25 +144,25 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Finding]]:
             for sub, kind in (("meetings", "meeting"), ("handoffs", "handoff")):
                 if inner.get(sub) != boundary.DIR:
                     continue
-                records = boundary.listing(root, folder / sub)
+                records = tree.listing(f"{base}/{sub}")
                 for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
                     if name.endswith(".yml"):
                         files.append(SourceFile(f"{base}/{sub}/{name}", kind, cid))
     if top.get("engineers") == boundary.DIR:
-        records = boundary.listing(root, root / "engineers")
+        records = tree.listing("engineers")
         for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
             if name.endswith(".yml"):
                 files.append(SourceFile(f"engineers/{name}", "engineer"))
     if top.get("calendar") == boundary.DIR:  # calendar/<year>.yml: a year's holiday arrangement (kb calendar import)
-        records = boundary.listing(root, root / "calendar")
+        records = tree.listing("calendar")
         for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
             if name.endswith(".yml"):
                 files.append(SourceFile(f"calendar/{name}", "calendar"))
     if top.get("kpis") == boundary.DIR:  # kpis/<YYYY-Qn>.yml: a quarter's figures (kb import tickets)
-        records = boundary.listing(root, root / "kpis")
+        records = tree.listing("kpis")
         for name in sorted(n for n, k in records.items() if k == boundary.FILE and _visible(Path(n))):
             if name.endswith(".yml"):
                 files.append(SourceFile(f"kpis/{name}", "kpis"))
-    findings.extend(_stray_yaml(root, {f.rel for f in files}))
-    findings.extend(boundary.survey(root))
+    findings.extend(_stray_yaml(tree, {f.rel for f in files}))
+    findings.extend(boundary.survey(tree))
     return files, findings

@@ -544,8 +544,10 @@ def _refused(exc: _GitError, root: Path) -> Msg | None:
     )
 
 
-def read_history(root: Path, use_cache: bool = True) -> History:
-    """The history of the KB at ``root``, or an unavailable History saying why."""
+def read_history(root: Path, use_cache: bool = True, rev: str | None = None) -> History:
+    """The history of the KB at ``root``, or an unavailable History saying why. ``rev`` (a commit
+    id, for ``--as-of``) reads the first-parent history up to that commit only, with nothing
+    uncommitted (as a clean checkout of it would have)."""
     if shutil.which("git") is None:
         return _unavailable(
             "找不到 git 命令，无法从提交历史判断期限。", "git is not installed; deadlines cannot be read from history."
@@ -571,7 +573,7 @@ def read_history(root: Path, use_cache: bool = True) -> History:
                 "history: fetch-depth: 0 (GitHub Actions), GIT_DEPTH: 0 (GitLab CI), or git fetch --unshallow.",
             )
         prefix = _git(root, "rev-parse", "--show-prefix").decode().strip()
-        has_head = (
+        has_head = rev is not None or (
             subprocess.run(
                 ["git", "-C", str(root), "rev-parse", "--verify", "-q", "HEAD"], capture_output=True, check=False
             ).returncode
@@ -590,11 +592,14 @@ def read_history(root: Path, use_cache: bool = True) -> History:
                 "-z",
                 "--reverse",
                 "--format=%x01%H%x00%ct%x00%an%x00%s",
+                *([rev] if rev is not None else []),
                 "--",
                 *_TRACKED,
             )
         )
-        status = _git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", *_TRACKED)
+        status = (
+            b"" if rev is not None else _git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", *_TRACKED)
+        )
     except _GitError as exc:
         return _unavailable(f"读取 git 历史失败：{exc}", f"Reading the git history failed: {exc}")
     parsed = _parse_log(log, prefix)

@@ -17,6 +17,7 @@ from .load import KeyPath, Pos
 
 if TYPE_CHECKING:
     from .policy import Policy
+    from .source import Tree
     from .workdays import WorkCalendar, YearTable
 
 Date = dt.date
@@ -531,6 +532,7 @@ class KB:
     files: tuple[str, ...] = ()
     texts: Mapping[str, str] = field(default_factory=dict, repr=False)  # the readable files' text
     calendars: tuple[CalendarYear, ...] = ()  # calendar/<year>.yml, by year
+    tree: Tree | None = field(default=None, repr=False, compare=False)  # where the files were read (None: root)
     kpis: tuple[KpiPeriod, ...] = ()  # kpis/<YYYY-Qn>.yml, by period
 
     def work_calendar(self) -> WorkCalendar:

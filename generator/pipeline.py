@@ -19,12 +19,13 @@ from . import build, redact, textfiles
 from .discover import discover
 from .finding import Finding, Lang
 from .history import History, read_history
-from .load import DEFAULT_LIMITS, Limits, Loaded, load_file
+from .load import DEFAULT_LIMITS, Limits, Loaded, load_file, load_from
 from .model import KB, CalendarYear, Client, Engineer, Handoff, KpiPeriod, Meeting
 from .policy import Policy, build_policy
 from .redact import Withheld
 from .rules import run_rules
 from .rules.secrets import scan as scan_secrets
+from .source import GitTree, Tree, WorkTree
 from .validate import KINDS, TODO, SchemaError, SchemaSet, validate
 
 # An installed wheel carries the schemas as generator/_schemas/; an editable install reads the
@@ -65,18 +66,29 @@ def _gc_paused() -> Iterator[None]:
 
 
 def load_kb(
-    root: Path, schemas: SchemaSet, limits: Limits = DEFAULT_LIMITS, clients: Collection[str] | None = None
+    root: Path,
+    schemas: SchemaSet,
+    limits: Limits = DEFAULT_LIMITS,
+    clients: Collection[str] | None = None,
+    tree: Tree | None = None,
 ) -> tuple[KB, list[Finding], dict[str, Loaded]]:
     """Read every file of the KB into the model; findings for whatever was wrong.
-    ``clients`` limits the client folders read (engineers and the policy are always read)."""
+    ``clients`` limits the client folders read (engineers and the policy are always read);
+    ``tree`` reads the files from there (a commit's tree) instead of the folder ``root``."""
     with _gc_paused():
-        return _load_kb(root, schemas, limits, clients)
+        return _load_kb(root, schemas, limits, clients, tree=tree)
 
 
 def _load_kb(
-    root: Path, schemas: SchemaSet, limits: Limits, only: Collection[str] | None = None, scan: bool = True
+    root: Path,
+    schemas: SchemaSet,
+    limits: Limits,
+    only: Collection[str] | None = None,
+    scan: bool = True,
+    tree: Tree | None = None,
 ) -> tuple[KB, list[Finding], dict[str, Loaded]]:
-    sources, findings = discover(root)
+    source: Tree = tree if tree is not None else WorkTree(root)
+    sources, findings = discover(source)
     if only is not None:
         sources = [s for s in sources if s.client is None or s.client in only]
     loaded: dict[str, Loaded] = {}
@@ -92,7 +104,7 @@ def _load_kb(
     for src in sources:
         if src.kind == "engineer":
             engineer_ids.add(Path(src.rel).stem)
-        item = load_file(root, src.rel, limits)
+        item = load_file(root, src.rel, limits) if tree is None else load_from(tree, src.rel, limits)
         loaded[src.rel] = item
         findings.extend(item.findings)
         if item.text is not None:
@@ -124,7 +136,7 @@ def _load_kb(
         else:
             policy = build_policy(item, data)
     if scan:  # attachments and other files, for the secret scan (decided by content, not by name)
-        others, problems = textfiles.other_texts(root, set(texts), _attachment_paths(clients, handoffs))
+        others, problems = textfiles.other_texts(source, set(texts), _attachment_paths(clients, handoffs))
         texts.update(others)
         findings.extend(problems)
     for cid, c in clients.items():
@@ -137,6 +149,7 @@ def _load_kb(
         texts=texts,
         known_engineer_ids=frozenset(engineer_ids),
         files=tuple(s.rel for s in sources),
+        tree=tree,
         calendars=tuple(sorted(calendars, key=lambda c: (c.year or 0, c.where.file))),
         kpis=tuple(sorted(kpis, key=lambda k: (k.period or "", k.where.file))),
     )
@@ -191,15 +204,29 @@ def read_model(
     return Outcome(kb, findings, loaded, None, withheld)
 
 
-def check(root: Path, today: dt.date, limits: Limits = DEFAULT_LIMITS, git: bool = True, lang: Lang = "zh") -> Outcome:
+def check(
+    root: Path,
+    today: dt.date,
+    limits: Limits = DEFAULT_LIMITS,
+    git: bool = True,
+    lang: Lang = "zh",
+    at: str | None = None,
+) -> Outcome:
     """Everything ``kb check`` reports for the KB at ``root``, sorted by file and line.
-    ``git=False`` skips the history stage (and so the deadline rules). The model it returns
-    is the one to publish: what the secret findings flag reads as withheld (``lang`` picks the
-    placeholder's language)."""
+    ``git=False`` skips the history stage (and so the deadline rules). ``at`` (a commit id,
+    ``--as-of``) checks the KB as committed there, from git objects only, with the history up
+    to that commit (the working tree is not read). The model it returns is the one to publish:
+    what the secret findings flag reads as withheld (``lang`` picks the placeholder's language).
+    :class:`~generator.source.GitError` when git cannot list that commit's tree."""
     schemas = SchemaSet.from_dir(find_schemas(root))
-    kb, findings, loaded = load_kb(root, schemas, limits)
-    history = read_history(root) if git else None
-    findings.extend(_not_restating_todos(findings, run_rules(kb, history, today)))
+    tree = GitTree(root, at) if at is not None else None
+    try:
+        kb, findings, loaded = load_kb(root, schemas, limits, tree=tree)
+        history = read_history(root, rev=at) if git else None
+        findings.extend(_not_restating_todos(findings, run_rules(kb, history, today)))
+    finally:
+        if tree is not None:
+            tree.close()  # a later read (an attachment copied by kb build) starts git again
     findings.sort(key=Finding.sort_key)
     kb, findings, withheld = _published(kb, findings, loaded, lang)
     return Outcome(kb, findings, loaded, history, withheld)

@@ -18,6 +18,16 @@ from .model import NOWHERE, Date, Person, Where
 from .roles import Role, default_roles, read_roles
 
 GRADES = ("associate", "intermediate", "advanced")  # 初级 < 中级 < 高级
+# Each grade word people write — ours, the vendors' own (associate / professional / expert: Cisco,
+# Juniper, Palo Alto) and the Chinese (初级 / 中级 / 高级) — and its rank in GRADES (§4.1).
+GRADE_RANK = {
+    **{g: i for i, g in enumerate(GRADES)},
+    "professional": 1,
+    "expert": 2,
+    "初级": 0,
+    "中级": 1,
+    "高级": 2,
+}
 CHANNEL_KINDS = ("wecom", "dingtalk", "feishu", "email")
 DEFAULT_LEAD_DAYS = (30, 7, 1, 0)  # DESIGN.md §2's example: a month, a week, the day before, the day
 
@@ -91,6 +101,7 @@ class Policy:
     where: Where
     calendar_coverage_from: tuple[int, int] | None = (11, 1)  # (month, day): remind of next year's calendar
     ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
+    general_vendors_only: bool = False  # §4.1「等」: other vendors count unless policy.yml closes the list
     # §8.4 "长期无法履行": a review is due after this many misses (late events, missed meetings) …
     review_missed_duties: int | None = 3
     review_window_months: int | None = 6  # … within this many months (collaboration_review)
@@ -110,10 +121,17 @@ class Policy:
         return day is not None and (self.adopted_on is None or day >= self.adopted_on)
 
     def grade_at_least(self, grade: str | None) -> bool:
-        """Whether a certificate grade meets ``general_min_grade``."""
-        if grade not in GRADES or self.general_min_grade not in GRADES:
-            return False
-        return GRADES.index(grade) >= GRADES.index(self.general_min_grade)
+        """Whether a certificate grade meets ``general_min_grade`` (any word of GRADE_RANK)."""
+        have = GRADE_RANK.get((grade or "").strip().lower())
+        need = GRADE_RANK.get((self.general_min_grade or "").strip().lower())
+        return have is not None and need is not None and have >= need
+
+    def general_vendor_counts(self, vendor: str | None) -> bool:
+        """Whether a general certificate of ``vendor`` counts (§4.1「华为、思科、H3C、锐捷等」): any
+        vendor, unless ``general_vendors_only`` closes the list to ``general_vendors``."""
+        if not self.general_vendors_only:
+            return True
+        return (vendor or "").strip().lower() in {v.lower() for v in self.general_vendors}
 
 
 def _month_day(text: str) -> tuple[int, int] | None:
@@ -172,6 +190,7 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         general_min=int_at(certs, "general_min"),
         general_vendors=texts_at(certs, "general_vendors"),
         general_min_grade=text_at(certs, "general_min_grade"),
+        general_vendors_only=flag_at(certs, "general_vendors_only"),
         cert_expiry_warning_days=int_at(eng, "cert_expiry_warning_days"),
         incident_limit_per_year=int_at(eng, "incident_limit_per_year"),
         max_clients=int_at(mapping_at(d, "load"), "max_clients"),

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import boundary
 from .finding import Finding, Msg, error, warning
+from .source import Tree, as_tree
 
 SCAN_LIMIT = 8 * 1024 * 1024  # bytes of one file read for the scan
 HEAD = 8192  # bytes looked at to tell text from binary
@@ -105,16 +105,16 @@ def _unreadable(rel: str, exc: OSError) -> Finding:
     )
 
 
-def read_text(root: Path, rel: str, limit: int = SCAN_LIMIT) -> tuple[str | None, Finding | None]:
+def read_text(where: Path | Tree, rel: str, limit: int = SCAN_LIMIT) -> tuple[str | None, Finding | None]:
     """The text of one file for the scan; None for a binary file, one outside the KB or a special
     file (the boundary survey reports those). A text file over ``limit``, or one the system will
-    not let us read, is a finding instead."""
-    path = root / rel
+    not let us read, is a finding instead. ``where``: the KB's folder or a Tree."""
+    tree = as_tree(where)
     try:
-        head = boundary.read_inside(root, path, HEAD)
+        head = tree.read(rel, HEAD)
         if head is None or is_binary(head):
             return None, None
-        raw = head if len(head) < HEAD else boundary.read_inside(root, path, limit + 1)
+        raw = head if len(head) < HEAD else tree.read(rel, limit + 1)
     except OSError as exc:
         return None, _unreadable(rel, exc)
     if raw is None:
@@ -125,7 +125,7 @@ def read_text(root: Path, rel: str, limit: int = SCAN_LIMIT) -> tuple[str | None
 
 
 def other_texts(
-    root: Path, known: set[str], referenced: Iterable[str] = (), limit: int = SCAN_LIMIT
+    where: Path | Tree, known: set[str], referenced: Iterable[str] = (), limit: int = SCAN_LIMIT
 ) -> tuple[dict[str, str], list[Finding]]:
     """Every text file under clients/ and engineers/ that is not one of the ``known`` records
     (attachments, logs, configuration dumps, misnamed YAML), and every ``referenced``
@@ -135,17 +135,18 @@ def other_texts(
     texts: dict[str, str] = {}
     findings: list[Finding] = []
     seen: set[str] = set(known)
+    tree = as_tree(where)
 
     def take(rel: str) -> None:
         seen.add(rel)
-        text, problem = read_text(root, rel, limit)
+        text, problem = read_text(tree, rel, limit)
         if text is not None:
             texts[rel] = text
         if problem is not None:
             findings.append(problem)
 
     for top in SCANNED_TOPS:
-        for entry in boundary.walk(root, top):
+        for entry in tree.walk(top):
             if entry.rel not in seen and entry.verdict.readable:
                 take(entry.rel)
     for rel in referenced:

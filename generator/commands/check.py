@@ -15,7 +15,9 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EnvProblem,
+    as_of_option,
     cache_note,
+    day_and_commit,
     kb_root_of,
     lang_option,
     root_option,
@@ -23,7 +25,6 @@ from .common import (
     say,
     selected,
     selection,
-    today_of,
     today_option,
 )
 
@@ -36,6 +37,7 @@ def run_check_command(
     root: str | None,
     today: str | None,
     changed_since: str | None = None,
+    as_of: str | None = None,
 ) -> int:
     kb_root = kb_root_of(root, lang)
     prefixes = selection(kb_root, paths, lang)
@@ -51,7 +53,8 @@ def run_check_command(
                     f"Cannot list the files changed since {changed_since}: {exc}",
                 )
             ) from exc
-    outcome = run_pipeline(kb_root, today_of(today, lang), lang)
+    day, at = day_and_commit(kb_root, today, as_of, lang)
+    outcome = run_pipeline(kb_root, day, lang, at)
     findings = [f for f in outcome.findings if selected(f.file, prefixes)]
     files = [f for f in outcome.kb.files if selected(f, prefixes)]
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -95,6 +98,7 @@ def run_check_command(
 @lang_option
 @root_option
 @today_option
+@as_of_option
 def check_cmd(
     paths: tuple[str, ...],
     fmt: str,
@@ -103,9 +107,11 @@ def check_cmd(
     lang: Lang,
     root: str | None,
     today: str | None,
+    as_of: str | None,
 ) -> None:
     """检查知识库中的每个文件，报告每个问题所在的文件和行。
 
     PATHS 限定只报告这些文件或目录中的问题（引用检查仍读取整个知识库）。
+    --as-of 检查知识库在那天或那个提交时的样子。
     """
-    sys.exit(run_check_command(paths, fmt, strict, lang, root, today, changed_since))
+    sys.exit(run_check_command(paths, fmt, strict, lang, root, today, changed_since, as_of))

@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 import click
 
 from .. import clock
+from ..asof import AsOfError, resolve
 from ..finding import Lang, Msg
 from ..history import History
 from ..pipeline import Outcome, read_model
 from ..pipeline import check as run_check
+from ..source import GitError
 from ..validate import SchemaError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ENV = 0, 1, 2
@@ -91,14 +93,37 @@ def now_of(lang: Lang) -> dt.datetime:
         ) from exc
 
 
-def run_pipeline(kb_root: Path, today: dt.date, lang: Lang) -> Outcome:
-    """The whole check: every file, the history and every rule. A repository git refuses to
-    read (another owner: "dubious ownership") is exit 2 with git's own fix — answering without
-    the deadline rules would pass a gate that was never checked."""
+def day_and_commit(kb_root: Path, today: str | None, as_of: str | None, lang: Lang) -> tuple[dt.date, str | None]:
+    """The day the rules judge by and the commit to read the KB at (None: the working tree):
+    ``--as-of DATE|REF`` decides both (asof.py), else ``--today`` / ``KB_TODAY`` the day."""
+    if as_of is None:
+        return today_of(today, lang), None
+    if today:
+        raise EnvProblem(
+            say(
+                lang,
+                "--as-of 与 --today 不能同时使用：--as-of 已决定按哪一天判断。",
+                "--as-of and --today cannot be used together: --as-of decides the day.",
+            )
+        )
     try:
-        outcome = run_check(kb_root, today, lang=lang)
+        at = resolve(kb_root, as_of)
+    except AsOfError as exc:
+        raise EnvProblem(say(lang, exc.msg.zh, exc.msg.en)) from exc
+    return at.today, at.commit
+
+
+def run_pipeline(kb_root: Path, today: dt.date, lang: Lang, at: str | None = None) -> Outcome:
+    """The whole check: every file, the history and every rule (of the KB as committed at
+    ``at``, when given). A repository git refuses to read (another owner: "dubious ownership")
+    is exit 2 with git's own fix — answering without the deadline rules would pass a gate that
+    was never checked."""
+    try:
+        outcome = run_check(kb_root, today, lang=lang, at=at)
     except SchemaError as exc:
         raise EnvProblem(_schema_problem(exc, lang)) from exc
+    except GitError as exc:
+        raise EnvProblem(say(lang, f"无法读取提交 {at} 的文件：{exc}", f"Cannot read the files of commit {at}: {exc}")) from exc
     refusal = outcome.history.refused if outcome.history is not None else None
     if refusal is not None:
         raise EnvProblem(refusal(lang))
@@ -147,6 +172,13 @@ root_option = click.option(
 )
 today_option = click.option(
     "--today", metavar="YYYY-MM-DD", default=None, help="固定“今天”的日期（用于复现；也可设环境变量 KB_TODAY）"
+)
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE|REF",
+    default=None,
+    help="看知识库在某日（当天结束时，北京时间）或某个提交时的样子，并以那天为“今天”判断；只读 git 对象，不动工作区",
 )
 
 

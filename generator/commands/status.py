@@ -10,12 +10,13 @@ import click
 from ..finding import Lang
 from .common import (
     EnvProblem,
+    as_of_option,
+    day_and_commit,
     kb_root_of,
     lang_option,
     root_option,
     run_pipeline,
     say,
-    today_of,
     today_option,
 )
 
@@ -25,7 +26,8 @@ from .common import (
 @lang_option
 @root_option
 @today_option
-def status_cmd(client_id: str | None, lang: Lang, root: str | None, today: str | None) -> None:
+@as_of_option
+def status_cmd(client_id: str | None, lang: Lang, root: str | None, today: str | None, as_of: str | None) -> None:
     """终端记分卡：每个客户的级别、工程师、知识库完善度和问题数，每名工程师的负载与资格。
 
     给出 CLIENT_ID 时显示该客户的问题，按政策章节分组。
@@ -35,8 +37,8 @@ def status_cmd(client_id: str | None, lang: Lang, root: str | None, today: str |
     from ..status import client_detail, overview
 
     kb_root = kb_root_of(root, lang)
-    day = today_of(today, lang)
-    outcome = run_pipeline(kb_root, day, lang)
+    day, at = day_and_commit(kb_root, today, as_of, lang)
+    outcome = run_pipeline(kb_root, day, lang, at)
     console = Console(width=None if sys.stdout.isatty() else 140, no_color="NO_COLOR" in os.environ)
     if client_id is None:
         console.print(overview(outcome.kb, outcome.findings, day, lang))

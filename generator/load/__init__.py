@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -27,6 +27,9 @@ from .encoding import bad_char_findings, decode
 from .events import Builder, too_deep
 from .loaded import DEFAULT_LIMITS, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, RULE, KeyPath, Limits, Loaded, Pos
 from .syntax import Parser, syntax_finding
+
+if TYPE_CHECKING:
+    from ..source import Tree
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -40,6 +43,7 @@ __all__ = [
     "get",
     "load_bytes",
     "load_file",
+    "load_from",
     "load_text",
 ]
 
@@ -99,19 +103,37 @@ def load_file(root: Path, rel: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
             return _too_large(rel, size, limits)
         raw = path.read_bytes()
     except OSError as exc:
-        out = Loaded(rel)
-        out.findings.append(
-            error(
-                rel,
-                1,
-                1,
-                RULE,
-                Msg(f"无法读取文件：{exc.strerror}", f"Cannot read the file: {exc.strerror}"),
-                Msg("检查文件权限，或它是否是一个目录。", "Check the file's permissions, or whether it is a folder."),
-            )
-        )
-        return out
+        return _unreadable(rel, exc)
     return load_bytes(raw, rel, limits)
+
+
+def load_from(tree: Tree, rel: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
+    """Read ``rel`` from a :class:`~generator.source.Tree` (the working tree or a commit's)."""
+    try:
+        size = tree.size(rel)
+        if size > limits.max_bytes:
+            return _too_large(rel, size, limits)
+        raw = tree.read(rel, size)
+        if raw is None:
+            raise OSError(2, "No such file or directory", rel)
+    except OSError as exc:
+        return _unreadable(rel, exc)
+    return load_bytes(raw, rel, limits)
+
+
+def _unreadable(rel: str, exc: OSError) -> Loaded:
+    out = Loaded(rel)
+    out.findings.append(
+        error(
+            rel,
+            1,
+            1,
+            RULE,
+            Msg(f"无法读取文件：{exc.strerror}", f"Cannot read the file: {exc.strerror}"),
+            Msg("检查文件权限，或它是否是一个目录。", "Check the file's permissions, or whether it is a folder."),
+        )
+    )
+    return out
 
 
 def _too_large(rel: str, size: int, limits: Limits) -> Loaded:

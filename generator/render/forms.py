@@ -182,7 +182,11 @@ def _attached_pictures(tpl: DocxTemplate, kb: KB, c: Client, paths: list[tuple[s
         if not rel or not rel.lower().endswith(PICTURE_TYPES) or p.is_absolute() or ".." in p.parts:
             continue
         try:
-            blob = boundary.read_inside(kb.root, kb.root / folder / p, PICTURE_LIMIT + 1)
+            blob = (
+                kb.tree.read(f"{folder}/{p}", PICTURE_LIMIT + 1)
+                if kb.tree is not None  # kb build --as-of: the picture as committed then
+                else boundary.read_inside(kb.root, kb.root / folder / p, PICTURE_LIMIT + 1)
+            )
             if blob is None or len(blob) > PICTURE_LIMIT:
                 continue
             out.append(_picture(tpl, blob, caption))

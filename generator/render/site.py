@@ -415,7 +415,8 @@ def copy_plan(root: Path, kb: KB, withheld: Withheld = NOTHING) -> dict[str, dic
             pp = PurePosixPath(p)
             if pp.is_absolute() or ".." in pp.parts or withheld.covers(f"clients/{c.folder}/{pp}"):
                 continue
-            if not boundary.inside(root, root / "clients" / c.folder / pp).readable:
+            rel = f"clients/{c.folder}/{pp}"
+            if not (kb.tree.inside(rel) if kb.tree is not None else boundary.inside(root, root / rel)).readable:
                 continue
             out.setdefault(c.folder, {})[p] = str(pp)
     return out

@@ -128,13 +128,15 @@ def _cert_groups(e: Engineer, p: Policy) -> list[tuple[str, str, list[Certificat
         general = [
             c
             for c in e.certifications
-            if c.kind == "general" and c.vendor in p.general_vendors and p.grade_at_least(c.grade)
+            if c.kind == "general" and p.general_vendor_counts(c.vendor) and p.grade_at_least(c.grade)
         ]
         vendors = "/".join(p.general_vendors)
+        # §4.1「华为、思科、H3C、锐捷等」: open unless policy.yml closes the list
+        zh_vendors, en_vendors = (vendors, vendors) if p.general_vendors_only else (f"{vendors} 等", f"{vendors} etc.")
         groups.append(
             (
-                f"通用认证（{vendors} 中级及以上）",
-                f"general ({vendors}, {p.general_min_grade}+)",
+                f"通用认证（{zh_vendors}中级及以上）" if not p.general_vendors_only else f"通用认证（{vendors} 中级及以上）",
+                f"general ({en_vendors}, {p.general_min_grade}+)",
                 general,
                 p.general_min,
             )

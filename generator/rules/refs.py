@@ -43,7 +43,7 @@ def _attachment(kb: KB, c: Client, value: str, where: Where, *path: str | int) -
             f"Write files/<name> and put the file under {base}/files/.",
         )
         return
-    v = boundary.inside(kb.root, kb.root / base / p)
+    v = kb.tree.inside(f"{base}/{p}") if kb.tree is not None else boundary.inside(kb.root, kb.root / base / p)
     if v.kind == boundary.OUTSIDE:
         via = f"（符号链接 {v.link} → {v.target}）" if v.link else ""
         via_en = f" (the link {v.link} → {v.target})" if v.link else ""
