@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import click
 
+from .. import pinning
 from ..finding import Lang, Severity
 from ..history import changed_since as history_changed_since
 from ..report import FORMATS, github_summary, render
@@ -55,7 +56,8 @@ def run_check_command(
             ) from exc
     day, at = day_and_commit(kb_root, today, as_of, lang)
     outcome = run_pipeline(kb_root, day, lang, at)
-    findings = [f for f in outcome.findings if selected(f.file, prefixes)]
+    # the kb version the KB pins (requirements.txt) against this one: about the checker, said by kb check
+    findings = [f for f in [*outcome.findings, *pinning.check(kb_root)] if selected(f.file, prefixes)]
     files = [f for f in outcome.kb.files if selected(f, prefixes)]
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     out = render(findings, fmt, lang, files_checked=len(files), color=color)
