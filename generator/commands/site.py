@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,9 +18,7 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EnvProblem,
-    as_of_option,
     cache_note,
-    day_and_commit,
     kb_root_of,
     lang_option,
     root_option,
@@ -28,6 +28,9 @@ from .common import (
     today_option,
 )
 
+if TYPE_CHECKING:
+    from ..pipeline import Outcome
+
 
 @click.command("build")
 @click.option("--strict", is_flag=True, help="有错误（或警告）时不发布，保留原来的 public/")
@@ -35,15 +38,7 @@ from .common import (
 @lang_option
 @root_option
 @today_option
-@as_of_option
-def build_cmd(
-    strict: bool,
-    no_forms: bool,
-    lang: Lang,
-    root: str | None,
-    today: str | None,
-    as_of: str | None = None,
-) -> None:
+def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today: str | None) -> None:
     """检查、生成页面、用 MkDocs 构建站点到 public/。
 
     有错误时照常发布（错误显示在合规看板上），除非 --strict。构建失败时保留原来的 public/。
@@ -51,10 +46,10 @@ def build_cmd(
     from ..staging import Stopped, stop_on_signals
 
     kb_root = kb_root_of(root, lang)
-    day, at = day_and_commit(kb_root, today, as_of, lang)
+    day = today_of(today, lang)
     try:
         with stop_on_signals():
-            _build(kb_root, day, strict, no_forms, lang, at=at)
+            _build(kb_root, day, strict, no_forms, lang)
     except Stopped as stop:  # every temporary folder was removed on the way out; public/ is whole
         click.echo(
             say(
@@ -67,18 +62,11 @@ def build_cmd(
         sys.exit(128 + stop.signum)
 
 
-def _build(
-    kb_root: Path,
-    day: dt.date,
-    strict: bool,
-    no_forms: bool,
-    lang: Lang,
-    at: str | None = None,
-) -> None:
+def _build(kb_root: Path, day: dt.date, strict: bool, no_forms: bool, lang: Lang) -> None:
     from ..publish import BuildFailed, PictureCache, form_jobs, generate, mkdocs_build, tidy, write_forms
 
     tidy(kb_root)  # a build stopped last time (even by kill -9) may have left a swap half done
-    outcome = run_pipeline(kb_root, day, lang, at)
+    outcome = run_pipeline(kb_root, day, lang)
     findings = outcome.findings
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
@@ -128,7 +116,8 @@ def _build(
     jobs = [] if no_forms else form_jobs(outcome, day, kb_root, pictures)
     pages = generate(kb_root, outcome, day, jobs, pictures)
     try:
-        out = mkdocs_build(kb_root, add=lambda fresh: write_forms(jobs, fresh))
+        feeds = calendar_feeds(outcome, day)
+        out = mkdocs_build(kb_root, add=lambda fresh: (write_forms(jobs, fresh), write_feeds(feeds, fresh)))
     except BuildFailed as exc:
         raise EnvProblem(
             say(
@@ -144,6 +133,25 @@ def _build(
         )
     )
     cache_note(lang, outcome.history, pictures.note())
+
+
+def calendar_feeds(outcome: Outcome, day: dt.date) -> dict[str, bytes]:
+    """public/calendar/*.ics: every dated deadline (the list kb remind reads), all.ics and one feed
+    per engineer (generator/render/ics.py)."""
+    from .. import remind
+    from ..render import ics
+    from .remind import rule_sections
+
+    return ics.feeds(outcome.kb, remind.deadlines(outcome.kb, outcome.findings, rule_sections()), day)
+
+
+def write_feeds(feeds: Mapping[str, bytes], dest: Path) -> int:
+    """The feeds into ``dest/calendar/`` — ``dest`` is the fresh site folder before it is swapped in."""
+    folder = dest / "calendar"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in feeds.items():
+        (folder / name).write_bytes(data)
+    return len(feeds)
 
 
 @click.command("serve")

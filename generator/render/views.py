@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -375,6 +376,8 @@ def engineer_view(s: SiteInput, e: Engineer) -> dict[str, Any]:
     pool = e.pool
     return {
         "name": f"{e.name or e.id}（{e.id}）",
+        # kb build writes public/calendar/<id>.ics; the page is public/generated/engineers/<id>.html
+        "feed": Markup(f'<a href="../../calendar/{quote(e.id)}.ics">{text(e.id)}.ics</a>'),
         "level": e.level or "—",
         "tenure": years,
         "load": f"{len(serving)}/{limit}" if limit else str(len(serving)),
