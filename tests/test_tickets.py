@@ -234,3 +234,31 @@ def test_example_kpis_are_the_example_export_imported(tmp_path: Path) -> None:
     (q3,) = quarters(tickets, kb).values()
     body = to_yaml(q3, "tickets-2026-Q3.csv", table.sha256, table.row_count, 0)
     assert body == (REPO / "kpis" / "2026-Q3.yml").read_text(encoding="utf-8")
+
+
+def test_incentive_report_shows_the_kpi_assessment_beside_an_unchanged_payout(kb: Path, tmp_path: Path, run_kb: Run) -> None:
+    import csv
+    import io
+
+    dossier = kb / "clients" / "acme" / "client.yml"
+    dossier.write_text(dossier.read_text(encoding="utf-8")
+                       + "renewals: [{year: 2026, renewed_on: 2026-08-20, bonus_cny: 120000}]\n", encoding="utf-8")
+
+    def rows() -> dict[str, dict[str, str]]:
+        r = run_kb("export", "incentives", "--year", "2026", "--format", "csv", "-o", "-", "--root", str(kb),
+                   "--today", "2026-11-24")
+        assert r.returncode == 0, r.stderr
+        return {x["人员ID"]: x for x in csv.DictReader(io.StringIO(r.stdout))}
+
+    before = rows()
+    export = tmp_path / "export.csv"
+    export.write_text(GOOD, encoding="utf-8")
+    assert run_kb("import", "tickets", str(export), "--root", str(kb)).returncode == 0
+    policy = kb / "policy.yml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "kpi: {satisfaction_min: 4.6}\n", encoding="utf-8")
+    after = rows()
+    zw = after["zhang-wei"]["绩效考核（§9.1）"]
+    assert "2026-Q3 MTTR 3h，满意度 4.5，专人处理率 80.0%（未达标：满意度）" in zw
+    assert "2026-Q1 无考核数据" in zw and "2026-Q4 MTTR 3h，满意度 5" in zw  # hand-typed Q3 of the base KB is superseded
+    assert {k: v["金额（元）"] for k, v in after.items()} == {k: v["金额（元）"] for k, v in before.items()}
+    assert all(v["绩效考核（§9.1）"] == "" for k, v in after.items() if k != "zhang-wei")  # the account manager

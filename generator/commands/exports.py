@@ -60,7 +60,8 @@ def export_incentives(
     payouts, problems = report(outcome.kb, y, day)
     if problems:
         _refuse(problems, lang, say(lang, "保有奖励报表", "the incentive report"))
-    data = incentive_report.to_csv(payouts, lang) if fmt == "csv" else incentive_report.to_xlsx(payouts, y, lang)
+    kb = outcome.kb
+    data = incentive_report.to_csv(payouts, lang, kb) if fmt == "csv" else incentive_report.to_xlsx(payouts, y, lang, kb)
     if not payouts:
         click.echo(say(lang, f"{y} 年没有续约记录。", f"No renewals in {y}."), err=True)
     if output == "-":  # to standard output: CSV as text, the workbook as bytes
