@@ -18,7 +18,9 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EnvProblem,
+    as_of_option,
     cache_note,
+    day_and_commit,
     kb_root_of,
     lang_option,
     root_option,
@@ -38,7 +40,15 @@ if TYPE_CHECKING:
 @lang_option
 @root_option
 @today_option
-def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today: str | None) -> None:
+@as_of_option
+def build_cmd(
+    strict: bool,
+    no_forms: bool,
+    lang: Lang,
+    root: str | None,
+    today: str | None,
+    as_of: str | None = None,
+) -> None:
     """检查、生成页面、用 MkDocs 构建站点到 public/。
 
     有错误时照常发布（错误显示在合规看板上），除非 --strict。构建失败时保留原来的 public/。
@@ -46,10 +56,10 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
     from ..staging import Stopped, stop_on_signals
 
     kb_root = kb_root_of(root, lang)
-    day = today_of(today, lang)
+    day, at = day_and_commit(kb_root, today, as_of, lang)
     try:
         with stop_on_signals():
-            _build(kb_root, day, strict, no_forms, lang)
+            _build(kb_root, day, strict, no_forms, lang, at=at)
     except Stopped as stop:  # every temporary folder was removed on the way out; public/ is whole
         click.echo(
             say(
@@ -62,11 +72,18 @@ def build_cmd(strict: bool, no_forms: bool, lang: Lang, root: str | None, today:
         sys.exit(128 + stop.signum)
 
 
-def _build(kb_root: Path, day: dt.date, strict: bool, no_forms: bool, lang: Lang) -> None:
+def _build(
+    kb_root: Path,
+    day: dt.date,
+    strict: bool,
+    no_forms: bool,
+    lang: Lang,
+    at: str | None = None,
+) -> None:
     from ..publish import BuildFailed, PictureCache, form_jobs, generate, mkdocs_build, tidy, write_forms
 
     tidy(kb_root)  # a build stopped last time (even by kill -9) may have left a swap half done
-    outcome = run_pipeline(kb_root, day, lang)
+    outcome = run_pipeline(kb_root, day, lang, at)
     findings = outcome.findings
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
