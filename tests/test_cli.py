@@ -45,7 +45,7 @@ def test_text_format_gives_file_line_col_and_hint(base_kb: Path, run_kb) -> None
     _no_traceback(r.stdout, r.stderr)
     lines = r.stdout.splitlines()
     assert "clients/acme/client.yml:4:1: error schema “status”（服务状态）的值“dedicatd”不是允许的值之一：" \
-           "[candidate, applied, dedicated, temporary-priority, exited]。" in lines
+           "[candidate, applied, dedicated, suspended, temporary-priority, exited]。" in lines
     i = next(i for i, ln in enumerate(lines) if ln.startswith("clients/acme/client.yml:4:1:"))
     assert lines[i + 1] == "    提示：是不是想写“dedicated”？"
     assert any(re.match(r"clients/acme/client\.yml:7:\d+: error schema .*phone", ln) for ln in lines)

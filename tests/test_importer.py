@@ -660,7 +660,8 @@ def _not_carried(data: Any, carried: frozenset[str], path: str = "") -> set[str]
 CLIENTS = sorted(p.name for p in (REPO / "clients").iterdir() if (p / "client.yml").is_file())
 # What the application form does not carry (the dossier keeps them; --force leaves them alone)
 NOT_ON_THE_FORM = {"account_manager.handle", "sites.subnets", "sites.wan_ipv4", "sites.wan_ipv6", "lines",
-                   "knowledge_base", "assignment.history", "events", "renewals", "transition", "temporary_priority"}  # fmt: skip
+                   "knowledge_base", "assignment.history", "events", "renewals", "transition", "temporary_priority",
+                   "reviews", "exit"}  # fmt: skip  (§8.4 reviews and the exit come after the application)
 
 
 @pytest.fixture(scope="module")

@@ -169,7 +169,8 @@ class Visit:
 
 PAGES = ["index.html", "generated/clients/index.html", "generated/clients/hx-logistics.html",
          "generated/engineers/index.html", "generated/engineers/zhang-wei.html", "generated/pool.html",
-         "generated/compliance.html", "generated/transition.html", "generated/routing.html"]
+         "generated/compliance.html", "generated/transition.html", "generated/routing.html",
+         "generated/lifecycle.html"]
 
 
 def test_build_output(example_site: Path) -> None:
@@ -202,6 +203,37 @@ def test_pages_load_offline_without_errors(example_site: Path, serve, browser, p
         assert v.errors == [], v.errors
         assert v.foreign == [], v.foreign
         assert v.page.locator("article h1").count() >= 1
+    finally:
+        v.close()
+
+
+def test_lifecycle_page_draws_the_machine_offline(example_site: Path, serve, browser) -> None:  # type: ignore[no-untyped-def]
+    """The 生命周期 page: the state machine drawn at build time (an SVG of ours, no mermaid or CDN),
+    each status with its clients; a suspended client's page shows its reviews, an exited one its exit."""
+    v = Visit(browser, serve(example_site), "generated/lifecycle.html")
+    try:
+        assert v.errors == [] and v.foreign == []
+        img = v.page.locator("img.kb-diagram")
+        assert img.count() == 1 and img.evaluate("i => i.complete && i.naturalWidth > 0")
+        assert img.get_attribute("src") == "charts/lifecycle.svg"
+        text = v.page.locator("article").inner_text()
+        assert "蓝海传媒集团" in text and "已暂停" in text and "天元教育集团" in text
+        assert "过渡期 C 类回归标准服务（§10.4）" in text
+    finally:
+        v.close()
+    svg = (example_site / "generated" / "charts" / "lifecycle.svg").read_text(encoding="utf-8")
+    assert "已暂停" in svg and "suspended · 1 个客户" in svg
+    v = Visit(browser, serve(example_site), "generated/clients/lh-media.html")
+    try:
+        text = v.page.locator("article").inner_text()
+        assert "当前状态：已暂停（suspended）" in text and "暂停（当前）" in text and "限期改进" in text
+    finally:
+        v.close()
+    v = Visit(browser, serve(example_site), "generated/clients/ty-edu.html")
+    try:
+        text = v.page.locator("article").inner_text()
+        assert "退出：2026-01-31，过渡期 C 类回归标准服务（§10.4），决定方 技术运营中心、客户成功部" in text
+        assert "C 类去向：服务模式回归计划，转换日期 2026-01-31" in text
     finally:
         v.close()
 

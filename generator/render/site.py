@@ -18,13 +18,14 @@ from markupsafe import Markup
 
 from .. import boundary, routing
 from ..clock import CHINA
-from ..facts import ACTIVE, add_months, kb_completeness, kpi_quarters, served_by
+from ..facts import ACTIVE, KEEPS_KB, add_months, kb_completeness, kpi_quarters, served_by
 from ..finding import Severity
 from ..model import KB, Client
 from ..redact import NOTHING, Withheld
 from . import diagrams, routing_table
 from .diagrams.trends import Series, kpi_trend_chart
 from .escape import block, finalize, link, text
+from .lifecycle_view import client_lifecycle, lifecycle_pages
 from .views import (
     MISSING,
     STATUS,
@@ -120,6 +121,7 @@ def build_pages(
             out[f"clients/network/{c.folder}.svg"] = svg  # one folder for all: no folder per client
             diagram = f"network/{c.folder}.svg"
         view = client_view(s, c, diagram, {k: f"{c.folder}/{v}" for k, v in attachments.items()})
+        view["lifecycle"] = client_lifecycle(s, c)
         # Word forms live in public/forms/ (outside the docs): plain links MkDocs does not resolve
         view["forms"] = [
             Markup(f'<a href="../../forms/{quote(c.folder)}/{quote(f)}">{text(f)}</a>')
@@ -134,7 +136,7 @@ def build_pages(
                 "tier": TIER.get(c.tier or "", "—"),
                 "engineer": kb.engineer_name(c.assignment.engineer) if c.assignment and c.assignment.engineer else "—",
                 "backup": kb.engineer_name(c.assignment.backup) if c.assignment and c.assignment.backup else "—",
-                "kb": f"{kb_completeness(c)}%" if c.status in ACTIVE else "—",
+                "kb": f"{kb_completeness(c)}%" if c.status in KEEPS_KB else "—",  # a suspended client keeps its KB
                 "errors": count(c.folder, Severity.ERROR),
                 "warnings": count(c.folder, Severity.WARNING),
             }
@@ -187,6 +189,7 @@ def build_pages(
         rules=sorted({r["rule"] for r in rows}),
     )
     out["transition.md"] = _transition_page(env, s, clients)
+    out.update(lifecycle_pages(env, s, picture, picture_key))
     out.update(_routing_pages(env, s))
     upcoming = sorted(
         (f for f in s.findings if f.due is not None and f.due <= today + dt.timedelta(days=90)),
@@ -210,6 +213,11 @@ def build_pages(
         prefix="",
         today=today,
         deadlines=deadlines,
+        reviews_due=[
+            {"subject": file_subject(kb, f.file)[2], "due": f.due or "—", "message": f.message.zh}
+            for f in s.findings
+            if f.rule == "client.review" and f.message.zh.startswith("应发起协作复审")
+        ],
         changes=changes,
         history_note=(h.problem.zh if h is not None and h.problem else "未读取"),
         counts={
@@ -217,6 +225,7 @@ def build_pages(
             "dedicated": sum(c.status == "dedicated" for c in clients),
             "temporary": sum(c.status == "temporary-priority" for c in clients),
             "applied": sum(c.status == "applied" for c in clients),
+            "suspended": sum(c.status == "suspended" for c in clients),
             "engineers": len(engineers),
             "errors": sum(f.severity is Severity.ERROR for f in s.findings),
             "warnings": sum(f.severity is Severity.WARNING for f in s.findings),
@@ -285,6 +294,8 @@ def _transition_page(env: Environment, s: SiteInput, clients: list[Client]) -> s
                         "closed": (c.transition.closed_on or ("—" if klass != "B" else MISSING))
                         if c.transition
                         else "—",
+                        # §10.4: a C-class client's outcome and its date; a B-class client's tracking meeting
+                        "outcome": _outcome_cell(c),
                     }
                     for c in members
                 ],
@@ -297,6 +308,18 @@ def _transition_page(env: Environment, s: SiteInput, clients: list[Client]) -> s
         days_left=(end - s.today).days if end and end >= s.today else None,
         groups=groups,
     )
+
+
+def _outcome_cell(c: Client) -> str:
+    t = c.transition
+    if t is None:
+        return "—"
+    if t.klass == "C":
+        chosen = {"paid-service": "额外付费服务", "return-to-standard": "服务模式回归计划"}.get(t.outcome or "")
+        return f"{chosen}，{t.return_by or '?'} 起" if chosen else MISSING
+    if t.tracking is not None:
+        return f"专项跟踪 {t.tracking.on or '?'}：{t.tracking.decision or ''}"
+    return "—"
 
 
 def _routing_pages(env: Environment, s: SiteInput) -> dict[str, str | bytes]:

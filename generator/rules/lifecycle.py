@@ -390,7 +390,9 @@ def check_outcomes(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 )
 
 
-def _c_outcome(c: Client, outcome: str | None, return_by: dt.date | None, end: dt.date, today: dt.date) -> Iterator[Finding]:
+def _c_outcome(
+    c: Client, outcome: str | None, return_by: dt.date | None, end: dt.date, today: dt.date
+) -> Iterator[Finding]:
     tw = c.where.sub("transition")
     if outcome not in OUTCOMES or return_by is None:
         what = "去向（outcome）与转换日期（return_by）" if outcome not in OUTCOMES else "转换日期（return_by）"
@@ -409,7 +411,11 @@ def _c_outcome(c: Client, outcome: str | None, return_by: dt.date | None, end: d
                 tw.at("outcome") if outcome else tw.at("class"),
                 "transition",
                 f"过渡期已于 {end} 结束，C 类（不再符合）客户仍没有{what}"
-                + ("：补记当时的决定（§10.4）。" if c.status == "exited" else f"，状态为 {_label(c.status)}（§10.4：过渡期结束后所有服务须严格按办法执行）。"),
+                + (
+                    "：补记当时的决定（§10.4）。"
+                    if c.status == "exited"
+                    else f"，状态为 {_label(c.status)}（§10.4：过渡期结束后所有服务须严格按办法执行）。"
+                ),
                 f"The transition ended on {end}; the C-class client has no outcome and return_by (§10.4).",
                 "写 transition.outcome: paid-service | return-to-standard 与 return_by；回归标准服务的客户改为 exited（exit.reason: transition-c）。",
                 "Set transition.outcome and return_by; a client returning to standard service is exited (reason transition-c).",
