@@ -15,12 +15,15 @@ never overwritten); a warning's row is written with the doubtful value left to f
 
 Decisions (README "kb import inventory"):
 
-- 客户ID must be a slug; one that is not is an error with a proposal when lowercasing and
-  hyphenating it gives one ("HX Logistics" → hx-logistics). A Chinese name gives no id: no
-  transliteration is guessed.
+- 客户ID, when given, must be a slug; one that is not is an error (the row is not written) with
+  a proposal. An empty 客户ID (or no such column) takes the name's pinyin (华兴物流集团 →
+  hua-xing-wu-liu-ji-tuan, :func:`slug_from`) with a warning: rename the folder before the
+  first commit if another id reads better.
 - 现服务工程师 is an engineer id (``zhang-wei``), a name with its id (``张伟（zhang-wei）``), or a
-  name an existing engineer file holds. A name alone that no file holds cannot become an id:
-  a warning, and the dossier's ``assignment.engineer`` is left to fill in.
+  name: one an existing engineer file holds is that engineer; an unknown one gets the pinyin
+  id the example KB's engineers follow (张伟 → zhang-wei), said as an info. Surnames read
+  differently from the common reading (曾 zeng, 单 shan) come out as pinyin reads them: the
+  info names the id, and writing 姓名（id） in the sheet decides it.
 - A client already in the KB (same id, or the same name under another id) is not written:
   ``info`` for the same id (a second run), a warning for the same name.
 """
@@ -56,7 +59,7 @@ KEYS = (
     "since",
     "notes",
 )
-REQUIRED = ("name", "id", "class")
+REQUIRED = ("name", "class")
 _MAX_ID = 64
 _TIERS = {"platinum": "platinum", "铂金": "platinum", "重保": "platinum", "gold": "gold", "金": "gold", "金牌": "gold",
           "silver": "silver", "银": "silver", "银牌": "silver"}
@@ -120,16 +123,22 @@ def plan(
         cid = _text(v.get("id"))
         if not name:
             bad("客户名称为空：这一行未导入。", "The client name is empty: row not imported.")
-        if not cid:
-            bad("客户ID为空：这一行未导入。", "The client id is empty: row not imported.",
-                "客户ID 用小写字母、数字和连字符，如 hx-logistics。", "A client id is lowercase letters, digits and hyphens, e.g. hx-logistics.")
-        elif not (is_slug(cid) and len(cid) <= _MAX_ID):
+        if not cid and name:
+            cid = slug_from(name)
+            if cid:
+                bad(f"客户ID为空：按客户名称的拼音取 {cid}。", f"No client id: {cid}, from the name's pinyin.",
+                    "要用别的 ID（如 hx-logistics），在表中填写客户ID，或在首次提交前给文件夹改名并改 id。",
+                    "For another id (e.g. hx-logistics) fill in the id column, or rename the folder and its id before the first commit.",
+                    severity=Severity.WARNING)
+            else:
+                bad("客户ID为空，也无法从客户名称得出：这一行未导入。", "No client id, and none can be made from the name: row not imported.")
+        elif cid and not (is_slug(cid) and len(cid) <= _MAX_ID):
             guess = re.sub(r"[^a-z0-9]+", "-", cid.lower()).strip("-")[:_MAX_ID].strip("-")
-            near = guess if guess and is_slug(guess) else None
+            near = guess if guess and is_slug(guess) else slug_from(cid)
             bad(f"客户ID“{cid}”不可用：须是小写字母、数字和连字符，以字母或数字开头，最多 {_MAX_ID} 个字符；这一行未导入。",
                 f"The client id '{cid}' cannot be used: lowercase letters, digits and hyphens, at most {_MAX_ID}; row not imported.",
-                f"改为 {near}。" if near else "中文名称不能自动转成 ID：请为客户取一个，如 hx-logistics。",
-                f"Use {near}." if near else "A Chinese name cannot become an id by itself: choose one, e.g. hx-logistics.")
+                f"改为 {near}（或另取一个，如 hx-logistics）。" if near else "请为客户取一个 ID，如 hx-logistics。",
+                f"Use {near} (or another, e.g. hx-logistics)." if near else "Choose an id, e.g. hx-logistics.")
             cid = None
         if cid and cid in seen_ids:
             bad(f"客户ID“{cid}”重复：第 {seen_ids[cid]} 行已有；这一行未导入。",
@@ -347,10 +356,20 @@ def _engineer(
         ids = list(by_name.get(name, ())) or [i for i, (n, _) in new.items() if n == name]
         if len(ids) == 1:
             return ids[0], name
-        bad(f"现服务工程师“{name}”" + ("有多份同名档案" if ids else "没有工程师档案") + "，无法确定工程师 ID：档案中 assignment.engineer 留空待填写。",
-            f"The engineer '{name}' " + ("has several files" if ids else "has no engineer file") + ": assignment.engineer left empty.",
-            f"在表中写成 {name}（工程师ID），如 {name}（zhang-wei），再导入一次；或先 kb new engineer ID --name {name}。",
-            f"Write {name}(engineer-id) in the sheet and import again, or run kb new engineer ID --name {name} first.",
+        guess = slug_from(name) if not ids else None
+        taken = guess is not None and (guess in known or guess in new)
+        if guess and not taken:
+            bad(f"现服务工程师“{name}”还没有档案：按拼音取 ID {guess}，新建 engineers/{guess}.yml。",
+                f"The engineer '{name}' has no file yet: id {guess} from the pinyin, engineers/{guess}.yml is created.",
+                f"要用别的 ID，在表中写成 {name}（ID）。", f"For another id write {name}(id) in the sheet.",
+                severity=Severity.INFO)
+            return guess, name
+        why = "有多份同名档案" if ids else f"拼音 ID {guess} 已是另一位工程师的" if taken else "没有工程师档案"
+        why_en = "has several files" if ids else f"the pinyin id {guess} is another engineer's" if taken else "has no file"
+        bad(f"现服务工程师“{name}”{why}，无法确定工程师 ID：档案中 assignment.engineer 留空待填写。",
+            f"The engineer '{name}' {why_en}: assignment.engineer left empty.",
+            f"在表中写成 {name}（工程师ID），如 {name}（zhang-wei），再导入一次。",
+            f"Write {name}(engineer-id) in the sheet and import again.",
             severity=Severity.WARNING)
         return None, name
     if eid is not None and name and eid in known and known[eid] != name:
@@ -358,6 +377,22 @@ def _engineer(
             f"engineers/{eid}.yml names '{known[eid]}', the sheet '{name}': assigned by id.",
             severity=Severity.WARNING)
     return eid, name
+
+
+def slug_from(text: str) -> str | None:
+    """An id from a name: its pinyin syllables (and any Latin words), lowercase, joined by
+    hyphens, at most 64 characters; None when nothing usable is left."""
+    from pypinyin import lazy_pinyin  # imported here: only an import needs its dictionaries
+
+    words: list[str] = []
+    for part in lazy_pinyin(unicodedata.normalize("NFKC", text)):
+        words += re.findall(r"[a-z0-9]+", part.lower())
+    slug = ""
+    for w in words:
+        if len(slug) + len(w) + (1 if slug else 0) > _MAX_ID:
+            break
+        slug = f"{slug}-{w}" if slug else w
+    return slug if slug and is_slug(slug) else None
 
 
 def found_encoding(source: str, encoding: str | None) -> Finding | None:

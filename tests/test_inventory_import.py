@@ -27,7 +27,8 @@ ROWS = [
     "坏金额,bad-amount,,,,一百万,A,,,",  # 6: unreadable amount
     "坏分类,bad-class,,,,,D,,,",  # 7: unknown class
     "坏日期,bad-date,,,,,B,2026-13-01,,",  # 8: bad date
-    "海川能源,hc-energy,孙丽,12345,李娜,260000,c,2026年11月23日,2025-01-10,",  # 9: bad phone, unknown engineer
+    "海川能源,hc-energy,孙丽,12345,李娜,260000,c,2026年11月23日,2025-01-10,",  # 9: bad phone, new engineer
+    "蓝湾酒店,,周一,,张伟,,A,2026-11-24,,",  # 10: no id: the name's pinyin
 ]
 
 
@@ -69,12 +70,16 @@ def test_good_and_bad_rows(kb: Path, run_kb) -> None:  # type: ignore[no-untyped
     assert "盘点.csv:7:1: error inventory 分类“D”不是 A、B 或 C" in out
     assert "盘点.csv:8:1: error inventory 评估日期“2026-13-01”无法识别" in out
     assert "盘点.csv:9:1: warning inventory 客户经理电话“12345”" in out
-    assert "盘点.csv:9:1: warning inventory 现服务工程师“李娜”没有工程师档案" in out
+    assert "盘点.csv:9:1: info inventory 现服务工程师“李娜”还没有档案：按拼音取 ID li-na" in out
+    assert "盘点.csv:10:1: warning inventory 客户ID为空：按客户名称的拼音取 lan-wan-jiu-dian" in out
     assert not any(f"盘点.csv:{n}:" in out for n in (2, 3)), out
 
     written = sorted(p.relative_to(kb).as_posix() for p in (kb / "clients").rglob("client.yml"))
-    assert written == ["clients/dq-retail/client.yml", "clients/hc-energy/client.yml", "clients/hx-logistics/client.yml"]
-    assert sorted(p.name for p in (kb / "engineers").glob("*.yml")) == ["zhang-wei.yml"]
+    assert written == ["clients/dq-retail/client.yml", "clients/hc-energy/client.yml", "clients/hx-logistics/client.yml",
+                       "clients/lan-wan-jiu-dian/client.yml"]
+    assert sorted(p.name for p in (kb / "engineers").glob("*.yml")) == ["li-na.yml", "zhang-wei.yml"]
+    lw = load_file(kb, "clients/lan-wan-jiu-dian/client.yml").data
+    assert lw["id"] == "lan-wan-jiu-dian" and lw["assignment"]["engineer"] == "zhang-wei", "张伟 is zhang-wei of line 2"
 
     hx = load_file(kb, "clients/hx-logistics/client.yml").data
     assert hx["status"] == "dedicated" and hx["name"] == "华兴物流集团"
@@ -87,7 +92,8 @@ def test_good_and_bad_rows(kb: Path, run_kb) -> None:  # type: ignore[no-untyped
     assert dq["criteria"]["monthly_contract_cny"] == 180000
     hc = load_file(kb, "clients/hc-energy/client.yml")
     assert hc.data["transition"]["class"] == "C" and hc.data["transition"]["assessed_on"] == "2026-11-23"
-    assert hc.data["assignment"]["engineer"] is None and hc.data["account_manager"]["phone"] is None
+    assert hc.data["assignment"]["engineer"] == "li-na" and hc.data["account_manager"]["phone"] is None
+    assert load_file(kb, "engineers/li-na.yml").data["name"] == "李娜"
     assert "盘点表备注：缺 IDC 资料" in (kb / "clients/dq-retail/client.yml").read_text(encoding="utf-8")
     zw = load_file(kb, "engineers/zhang-wei.yml").data
     assert zw["id"] == "zhang-wei" and zw["name"] == "张伟"
@@ -100,7 +106,6 @@ def test_good_and_bad_rows(kb: Path, run_kb) -> None:  # type: ignore[no-untyped
         assert any(line.startswith(rel + ":") for line in todo), rel
     plan_line = next(i for i, t in enumerate(hc.text.splitlines(), 1) if t.lstrip().startswith("plan:"))
     assert f"clients/hc-energy/client.yml:{plan_line}:" in check.stdout
-    assert "clients/hc-energy/client.yml" in check.stdout and "assignment.engineer" in check.stdout
     assert not any(" schema " in line or " load " in line for line in check.stdout.splitlines()), check.stdout
 
     # a second run overwrites nothing and says so per row
@@ -155,3 +160,15 @@ def test_missing_required_column_refuses_the_file(kb: Path, run_kb) -> None:  # 
     assert "x.csv:1:1: error inventory" in r.stdout and "分类" in r.stdout
     assert "未写入任何文件" in r.stderr
     assert not (kb / "clients" / "hx-logistics").exists()
+
+
+def test_ids_from_names() -> None:
+    from generator.inventory import slug_from
+
+    assert slug_from("张伟") == "zhang-wei"
+    assert slug_from("华兴物流集团") == "hua-xing-wu-liu-ji-tuan"
+    assert slug_from("ABC 物流") == "abc-wu-liu"
+    assert slug_from("YD Edu") == "yd-edu"
+    assert slug_from("——") is None
+    long = slug_from("中华人民共和国国家发展和改革委员会直属机关事务管理局信息中心")
+    assert long is not None and len(long) <= 64 and not long.endswith("-")
