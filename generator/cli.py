@@ -35,6 +35,7 @@ from .commands.init import init_cmd
 from .commands.inventory import import_inventory_cmd
 from .commands.new import new_group
 from .commands.remind import remind_cmd
+from .commands.report import report_cmd
 from .commands.route import export_routing, route_cmd
 from .commands.site import build_cmd, serve_cmd
 from .commands.status import status_cmd
@@ -97,7 +98,8 @@ def import_group() -> None:
 
 
 # The commands, one module per verb (generator/commands/<verb>.py).
-for _command in (init_cmd, check_cmd, build_cmd, serve_cmd, status_cmd, history_cmd, route_cmd, new_group, calendar_group, remind_cmd):
+for _command in (init_cmd, check_cmd, build_cmd, serve_cmd, status_cmd, history_cmd, route_cmd, new_group, calendar_group, remind_cmd,
+                 report_cmd):
     cli.add_command(_command)
 for _command in (
     export_application,

@@ -54,6 +54,7 @@ from generator.render.form_spec import (  # noqa: E402
     expr_of,
 )
 from generator.render.forms import normalize_package  # noqa: E402
+from generator.render.report_spec import REPORT_FORM  # noqa: E402
 
 OUT = REPO / "generator" / "templates" / "forms"
 STAMP = (2026, 1, 1, 0, 0, 0)  # fixed document dates: the same layout gives the same bytes
@@ -443,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default: {OUT.relative_to(REPO)})")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    for form in FORMS.values():
+    for form in (*FORMS.values(), REPORT_FORM):  # the monthly report's template is made the same way
         path = args.out / form.template
         path.write_bytes(template_bytes(form))
         print(f"{path}  《{form.title}》")
