@@ -238,3 +238,34 @@ def test_distribution_name_is_the_projects() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == DISTRIBUTION
     assert project["version"] == __version__
+
+
+def test_pre_commit_config_runs_the_installed_kb(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """The .pre-commit-config.yaml kb init writes, run by pre-commit itself: a bad staged
+    engineer file fails the hook at its line, a good one passes (the hook is `language: system`:
+    the kb on PATH, here this interpreter's)."""
+    import subprocess
+    import sys
+
+    kb = tmp_path / "kb"
+    assert run_kb("init", str(kb), "--git", "--today", DAY, env=_no_identity_env()).returncode == 0
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "kb"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m generator "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PRE_COMMIT_HOME": str(tmp_path / "pch"),
+           "NO_COLOR": "1", "PRE_COMMIT_COLOR": "never", "KB_TODAY": DAY}
+
+    def hook(text: str) -> subprocess.CompletedProcess[str]:
+        (kb / "engineers" / "li-na.yml").write_text(text, encoding="utf-8")
+        git(kb, "add", "engineers/li-na.yml")
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--files", "engineers/li-na.yml"],
+                              cwd=kb, env=env, capture_output=True, text=True, timeout=300)
+
+    bad = hook("id: li-na\nname: 李娜\nlevel: L9\n")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "engineers/li-na.yml:3:1: error schema" in bad.stdout
+    good = hook("id: li-na\nname: 李娜\nlevel: L2\n")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert re.search(r"kb check（专属工程师知识库）\.+Passed", good.stdout), good.stdout
