@@ -134,7 +134,53 @@ def withheld(findings: Iterable[Finding], loaded: Mapping[str, Loaded]) -> Withh
     return Withheld(values, frozenset(files))
 
 
-class _Redactor:
+class Transform:
+    """A rewrite of the model's text, applied once between the model and every output (the
+    secrets withheld here, the personal data masked by :mod:`generator.personal`): :meth:`text`
+    says what each string of a record's file reads as; :meth:`affected` which records to walk."""
+
+    def affected(self, *files: str) -> bool:
+        return True
+
+    def text(self, s: str, file: str) -> str:
+        return s
+
+    def walk(self, obj: Any, file: str) -> Any:
+        if isinstance(obj, str):
+            return self.text(obj, file)
+        if isinstance(obj, tuple):
+            items = tuple(self.walk(x, file) for x in obj)
+            return items if any(a is not b for a, b in zip(items, obj, strict=True)) else obj
+        if isinstance(obj, dict):  # policy.roles: role → person
+            values = {k: self.walk(v, file) for k, v in obj.items()}
+            return values if any(values[k] is not v for k, v in obj.items()) else obj
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            where = getattr(obj, "where", None)
+            own = where.file if isinstance(where, Where) and where.file else file
+            changes = {}
+            for f in dataclasses.fields(obj):
+                if f.name == "where" or not f.init:
+                    continue
+                old = getattr(obj, f.name)
+                new = self.walk(old, own)
+                if new is not old:
+                    changes[f.name] = new
+            return dataclasses.replace(obj, **changes) if changes else obj
+        return obj
+
+
+def apply(kb: KB, t: Transform) -> KB:
+    """The model with ``t`` applied to the records it affects (the others are shared)."""
+    clients = {}
+    for cid, c in kb.clients.items():
+        files = [c.where.file, *(m.where.file for m in c.meetings), *(h.where.file for h in c.handoffs)]
+        clients[cid] = t.walk(c, c.where.file) if t.affected(*files) else c
+    engineers = {eid: t.walk(e, e.where.file) if t.affected(e.where.file) else e for eid, e in kb.engineers.items()}
+    policy = t.walk(kb.policy, "policy.yml") if kb.policy is not None and t.affected("policy.yml") else kb.policy
+    return dataclasses.replace(kb, clients=clients, engineers=engineers, policy=policy)
+
+
+class _Redactor(Transform):
     def __init__(self, w: Withheld, lang: Lang) -> None:
         self.placeholder = PLACEHOLDER(lang)
         self.values = {f: {v.strip() for v in vs.values() if v.strip()} for f, vs in w.values.items()}
@@ -154,25 +200,9 @@ class _Redactor:
             return posixpath.normpath(f"{folder}/{t}") in self.files
         return False
 
-    def walk(self, obj: Any, file: str) -> Any:
-        if isinstance(obj, str):
-            return self.placeholder if self.hit(obj, file) else obj
-        if isinstance(obj, tuple):
-            items = tuple(self.walk(x, file) for x in obj)
-            return items if any(a is not b for a, b in zip(items, obj, strict=True)) else obj
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            where = getattr(obj, "where", None)
-            own = where.file if isinstance(where, Where) and where.file else file
-            changes = {}
-            for f in dataclasses.fields(obj):
-                if f.name == "where" or not f.init:
-                    continue
-                old = getattr(obj, f.name)
-                new = self.walk(old, own)
-                if new is not old:
-                    changes[f.name] = new
-            return dataclasses.replace(obj, **changes) if changes else obj
-        return obj
+    def text(self, s: str, file: str) -> str:
+        """What the string ``s`` of ``file`` reads as in the published model."""
+        return self.placeholder if self.hit(s, file) else s
 
 
 def _folder(file: str) -> str:
@@ -186,14 +216,7 @@ def redact_kb(kb: KB, w: Withheld, lang: Lang = "zh") -> KB:
     replaced by the placeholder; the same object when nothing is withheld."""
     if not w:
         return kb
-    r = _Redactor(w, lang)
-    clients = {}
-    for cid, c in kb.clients.items():
-        files = [c.where.file, *(m.where.file for m in c.meetings), *(h.where.file for h in c.handoffs)]
-        clients[cid] = r.walk(c, c.where.file) if r.affected(*files) else c
-    engineers = {eid: r.walk(e, e.where.file) if r.affected(e.where.file) else e for eid, e in kb.engineers.items()}
-    policy = r.walk(kb.policy, "policy.yml") if kb.policy is not None and r.affected("policy.yml") else kb.policy
-    return dataclasses.replace(kb, clients=clients, engineers=engineers, policy=policy)
+    return apply(kb, _Redactor(w, lang))
 
 
 def scrub(findings: list[Finding], w: Withheld) -> list[Finding]:

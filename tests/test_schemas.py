@@ -17,7 +17,8 @@ from .conftest import REPO
 
 ALLOWED = {"$schema", "$id", "title", "description", "type", "properties", "required", "additionalProperties",
            "items", "enum", "format", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems",
-           "uniqueItems", "definitions", "$ref", "default", "examples", "pattern", "anyOf"}
+           "uniqueItems", "definitions", "$ref", "default", "examples", "pattern", "anyOf",
+           "x-personal"}  # ours (generator/personal.py); draft-07 and VS Code ignore unknown keywords
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
