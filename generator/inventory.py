@@ -65,7 +65,8 @@ _TIERS = {"platinum": "platinum", "铂金": "platinum", "重保": "platinum", "g
           "silver": "silver", "银": "silver", "银牌": "silver"}
 _CLASS = re.compile(r"^\s*([ABCabc])\s*(?:类.*|[（(].*)?$")
 _ENGINEER = re.compile(r"^\s*(?P<name>[^()（）]*?)\s*[（(]\s*(?P<id>[^()（）]+?)\s*[)）]\s*$")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# a day; Excel's CSV export may add a midnight time ("2025/8/15 0:00")
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00)?)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
