@@ -198,7 +198,7 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(user: str = "kb@yunqiao.example", password: str = "p@ss:w/rd") -> Iterator[Mailbox]:
+def smtp_server(user: str = "kb@yunqiao.example", password: str = "p@ss:w/rd", auth: bool = True) -> Iterator[Mailbox]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -211,16 +211,12 @@ def smtp_server(user: str = "kb@yunqiao.example", password: str = "p@ss:w/rd") -
 
     def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
-    controller = Controller(
-        Handler(),
-        hostname="127.0.0.1",
-        port=box.port,
-        authenticator=authenticator,
-        auth_require_tls=False,
-        auth_required=True,
+    options: dict[str, Any] = (
+        {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True} if auth else {}
     )
+    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port, **options)
     controller.start()
     try:
         yield box

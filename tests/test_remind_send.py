@@ -208,3 +208,21 @@ def test_english(tmp_path: Path, run_kb: RunKb, robots: RobotServer, mailbox: Ma
     assert r.returncode == 0, r.stdout + r.stderr
     assert "3 reminder(s) (dry run" in r.stdout and "== Channel ops-dingtalk (DingTalk): 1 message(s) ==" in r.stdout
     assert "deadline reminders" in r.stdout
+
+
+def test_smtp_login_is_checked_and_a_relay_without_auth_is_used(tmp_path: Path, run_kb: RunKb, robots: RobotServer) -> None:
+    kb = remind_kb(tmp_path / "kb")
+    with smtp_server() as box:  # AUTH required: a wrong password is named, nothing is sent
+        env = {**_env(robots, box), "KB_SMTP_URL": f"smtp://kb%40yunqiao.example:wrong@127.0.0.1:{box.port}"}
+        r = run_kb("remind", "--send", "--channel", "mail", "--today", TODAY.isoformat(), cwd=kb, env=env)
+        assert r.returncode == 1 and "SMTP 登录失败" in r.stderr and box.messages == []
+        assert "wrong" not in r.stdout + r.stderr
+    with smtp_server(auth=False) as relay:  # an intranet relay that offers no AUTH
+        for url in (f"smtp://127.0.0.1:{relay.port}", f"smtp://u:p@127.0.0.1:{relay.port}"):
+            r = run_kb("remind", "--send", "--channel", "mail", "--today", TODAY.isoformat(), cwd=kb,
+                       env={**_env(robots, relay), "KB_SMTP_URL": url})
+            assert r.returncode == 0, r.stdout + r.stderr
+        assert len(relay.messages) == 6
+        bad = run_kb("remind", "--send", "--channel", "mail", "--today", TODAY.isoformat(), cwd=kb,
+                     env={**_env(robots, relay), "KB_SMTP_URL": f"imap://127.0.0.1:{relay.port}"})
+        assert bad.returncode == 1 and "SMTP 地址应为 smtp://" in bad.stderr

@@ -92,7 +92,9 @@ def _connect(server: Server) -> smtplib.SMTP:
     if server.scheme == "smtp+starttls":
         conn.starttls(context=context)
         conn.ehlo()
-    if server.user:
+    # log in when the URL has a user and the server offers AUTH; a relay that offers none (an
+    # intranet relay trusting its network) is used as it is, and refuses at MAIL FROM if it must
+    if server.user and conn.has_extn("auth"):
         conn.login(server.user, server.password or "")
     return conn
 
