@@ -9,13 +9,14 @@ run overwrites nothing, and `kb check` on the result lists the to-dos.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 
 from generator.load import load_file
 
-from .conftest import git
+from .conftest import REPO, git
 
 DAY = "2026-12-01"
 HEADER = "客户名称,客户ID,客户经理,客户经理电话,现服务工程师,月合同金额,分类,评估日期,服务开始日期,备注"
@@ -172,3 +173,36 @@ def test_ids_from_names() -> None:
     assert slug_from("——") is None
     long = slug_from("中华人民共和国国家发展和改革委员会直属机关事务管理局信息中心")
     assert long is not None and len(long) <= 64 and not long.endswith("-")
+
+
+def test_the_example_inventory(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """examples/inventory-2025-08.csv is the example company's §10.4 inventory: imported into a
+    new KB it gives the example's three pre-existing clients with the classes and dates their
+    dossiers hold; imported into the example KB it writes nothing."""
+    sheet = REPO / "examples" / "inventory-2025-08.csv"
+    kb = tmp_path / "kb"
+    assert run_kb("init", str(kb), "--today", "2025-08-25").returncode == 0
+    r = run_kb("import", "inventory", str(sheet), "--today", "2025-08-25", cwd=kb)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for cid in ("hx-logistics", "ms-retail", "ty-edu"):
+        ours = load_file(REPO, f"clients/{cid}/client.yml").data
+        new = load_file(kb, f"clients/{cid}/client.yml").data
+        assert new["name"] == ours["name"] and new["tier"] == ours["tier"]
+        assert new["transition"]["class"] == ours["transition"]["class"]
+        assert new["transition"]["assessed_on"] == ours["transition"]["assessed_on"]
+        assert new["criteria"]["monthly_contract_cny"] == ours["criteria"]["monthly_contract_cny"]
+        assert new["account_manager"]["phone"] == ours["account_manager"]["phone"]
+    assert sorted(p.stem for p in (kb / "engineers").glob("*.yml")) == ["liu-yang", "wang-fang", "zhang-wei"]
+
+    example = tmp_path / "example"
+    for part in ("clients", "engineers", "policy.yml", "schemas"):
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, example / part)
+        else:
+            (example / part).write_bytes(src.read_bytes())
+    before = _tree(example)
+    again = run_kb("import", "inventory", str(sheet), "--today", DAY, cwd=example)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.count("已存在，未覆盖") == 3
+    assert _tree(example) == before
