@@ -266,7 +266,7 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
     """Lines of at most _WRAP display columns, broken between CJK characters or at spaces, never
     inside a word, a number or a path; no line starts with closing punctuation."""
     out, line = [], first
-    for token in re.findall(r"[\x21-\x7e]+ ?|.", text):
+    for token in re.findall(r"[\x21-\x7e§]+ ?|.", text):  # "§7.1" stays whole
         if _width(line) + _width(token.rstrip()) > _WRAP and line.strip() != "#" and token[0] not in _CLOSING:
             out.append(line.rstrip())
             line = rest
