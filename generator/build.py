@@ -39,6 +39,7 @@ from .model import (
     Employment,
     Engineer,
     Event,
+    Exemption,
     Exit,
     Fault,
     Handoff,
@@ -103,6 +104,21 @@ def _tracking(d: Raw | None) -> Tracking | None:
 
 def _exit(d: Raw | None) -> Exit | None:
     return None if d is None else Exit(date_at(d, "on"), text_at(d, "reason"), texts_at(d, "decided_by"))
+
+
+def _exemptions(d: Raw, w: Where) -> tuple[Exemption, ...]:
+    return tuple(
+        Exemption(
+            text_at(x, "rule"),
+            text_at(x, "key"),
+            text_at(x, "reason"),
+            text_at(x, "approved_by"),
+            date_at(x, "approved_on"),
+            date_at(x, "expires"),
+            xw,
+        )
+        for x, xw in items_at(d, "exemptions", w)
+    )
 
 
 def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
@@ -319,6 +335,7 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
             for x, xw in items_at(d, "reviews", w)
         ),
         exit=_exit(mapping_at(d, "exit")),
+        exemptions=_exemptions(d, w),
         valid=valid,
         where=w,
     )
@@ -424,6 +441,7 @@ def engineer(loaded: Loaded, data: Any, stem: str, valid: bool) -> Engineer:
             for x in list_at(d, "kpis")
             if isinstance(x, dict)
         ),
+        exemptions=_exemptions(d, w),
         valid=valid,
         where=w,
     )

@@ -78,6 +78,21 @@ class Step:
     cc: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Exemption:
+    """One entry of ``exemptions`` in a dossier or an engineer's file (DESIGN.md §2): while it is
+    current, the findings of ``rule`` in this file — only those at or below ``key`` (a key path such
+    as ``events[2]``) when it names one — read as info. How it is judged and applied: exemptions.py."""
+
+    rule: str | None
+    key: str | None = None
+    reason: str | None = None
+    approved_by: str | None = None
+    approved_on: Date | None = None
+    expires: Date | None = None  # the last day it applies
+    where: Where = NOWHERE
+
+
 # ------------------------------------------------------------------ client dossier
 
 
@@ -378,6 +393,7 @@ class Client:
     exit: Exit | None = None
     meetings: tuple[Meeting, ...] = ()
     handoffs: tuple[Handoff, ...] = ()
+    exemptions: tuple[Exemption, ...] = ()  # the policy's "原则上" cases of this dossier (exemptions.py)
     valid: bool = True  # False when the dossier has schema errors (read leniently)
     where: Where = NOWHERE
 
@@ -459,6 +475,7 @@ class Engineer:
     incidents: tuple[Incident, ...] = ()
     leave: tuple[Leave, ...] = ()
     kpis: tuple[Kpi, ...] = ()
+    exemptions: tuple[Exemption, ...] = ()  # of findings about this file (exemptions.py)
     employment: Employment | None = None  # §4.1 在职; None: active
     valid: bool = True
     where: Where = NOWHERE

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import build, redact, textfiles
+from . import build, exemptions, redact, textfiles
 from .discover import discover
 from .finding import Finding, Lang
 from .history import History, read_history
@@ -23,7 +23,7 @@ from .load import DEFAULT_LIMITS, Limits, Loaded, load_file, load_from
 from .model import KB, CalendarYear, Client, Engineer, Handoff, KpiPeriod, Meeting
 from .policy import Policy, build_policy
 from .redact import Withheld
-from .rules import run_rules
+from .rules import all_rules, run_rules
 from .rules.secrets import scan as scan_secrets
 from .source import GitTree, Tree, WorkTree
 from .validate import KINDS, TODO, SchemaError, SchemaSet, validate
@@ -223,7 +223,10 @@ def check(
     try:
         kb, findings, loaded = load_kb(root, schemas, limits, tree=tree)
         history = read_history(root, rev=at) if git else None
-        findings.extend(_not_restating_todos(findings, run_rules(kb, history, today)))
+        ruled = run_rules(kb, history, today)
+        # exemptions apply once, here, after the rules (which never see them)
+        ruled = exemptions.apply(ruled, kb, today, {r.id for r in all_rules()})
+        findings.extend(_not_restating_todos(findings, ruled))
     finally:
         if tree is not None:
             tree.close()  # a later read (an attachment copied by kb build) starts git again

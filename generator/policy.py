@@ -100,6 +100,9 @@ class Policy:
     extra_workdays: tuple[tuple[Date, str], ...]
     where: Where
     calendar_coverage_from: tuple[int, int] | None = (11, 1)  # (month, day): remind of next year's calendar
+    # exemptions (policy.yml exemption): the role of roles.py that approves one, and how long it may last
+    exemption_approver: str | None = "department_head"
+    exemption_max_months: int | None = 6
     ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
     general_vendors_only: bool = False  # §4.1「等」: other vendors count unless policy.yml closes the list
     # §8.4 "长期无法履行": a review is due after this many misses (late events, missed meetings) …
@@ -167,6 +170,22 @@ def _count(d: Any, key: str, default: int) -> int | None:
     return default if block is None or key not in block else int_at(block, key)
 
 
+def _exemption(d: Any) -> dict[str, Any]:
+    """``exemption``: who approves an exemption and its longest term. The policy names neither: the
+    department head (who approves applications, §7.2.3) and six months are the defaults when the
+    block or the key is absent; a value of the wrong type is None (its schema finding says so, and
+    no exemption applies)."""
+    block = mapping_at(d, "exemption")
+    if block is None:
+        return {}
+    out: dict[str, Any] = {}
+    if "approver" in block:
+        out["exemption_approver"] = text_at(block, "approver")
+    if "max_months" in block:
+        out["exemption_max_months"] = int_at(block, "max_months")
+    return out
+
+
 def build_policy(loaded: Loaded, data: Any) -> Policy:
     d = data if isinstance(data, dict) else {}
     eng = mapping_at(d, "engineer")
@@ -212,6 +231,7 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         workdays_only=flag_at(hours, "workdays_only"),
         extra_holidays=named_days_at(calendar, "holidays"),
         extra_workdays=named_days_at(calendar, "workdays"),
+        **_exemption(d),
         calendar_coverage_from=_month_day(text_at(calendar, "coverage_from") or "11-01"),
         review_missed_duties=_count(d, "missed_duties", 3),
         review_window_months=_count(d, "within_months", 6),

@@ -190,7 +190,9 @@ def test_force_import_writes_the_long_form_when_the_form_says_more(both: tuple[A
     short, _ = both
     c = short.kb.clients["acme"]
     assert c.business is not None
-    changed = dataclasses.replace(c, business=dataclasses.replace(c.business, peak_periods=("每年 11 月大促", "春节前两周")))
+    changed = dataclasses.replace(
+        c, business=dataclasses.replace(c.business, peak_periods=("每年 11 月大促", "春节前两周"))
+    )
     root = tmp_path / "kb"
     shutil.copytree(short.kb.root, root, ignore=shutil.ignore_patterns(".git"))
     path, problems = import_application(root, render_application(short.kb, changed), force=True)
@@ -206,9 +208,15 @@ def test_force_import_writes_the_long_form_when_the_form_says_more(both: tuple[A
 @pytest.mark.parametrize(
     ("snippet", "want"),
     [
-        ("knowledge_base:\n  service_catalog: [{nmae: 门店开通}]", ["有未知的键“nmae”", "缺少必填项“name”（服务名称）"]),
+        (
+            "knowledge_base:\n  service_catalog: [{nmae: 门店开通}]",
+            ["有未知的键“nmae”", "缺少必填项“name”（服务名称）"],
+        ),
         ("knowledge_base:\n  service_catalog: [[门店开通]]", ["（服务项）应为映射（键: 值）或文本，实际是列表"]),
-        ("knowledge_base:\n  common_requests: [{title: 开通, steps: {a: 1}}]", ["（处理步骤）应为列表或文本，实际是映射"]),
+        (
+            "knowledge_base:\n  common_requests: [{title: 开通, steps: {a: 1}}]",
+            ["（处理步骤）应为列表或文本，实际是映射"],
+        ),
         ("business:\n  peak_periods: true", ["（业务高峰期）应为列表或文本，实际是布尔值 true"]),
         ("business:\n  peak_periods: ['']", ["“business.peak_periods[0]”（高峰期）不能为空"]),
         ("pain_points:\n  history: [{date: 2025-13-01, summary: 拥塞}]", ["不是合法的日期"]),
@@ -230,5 +238,7 @@ def test_an_empty_key_with_two_forms_is_a_todo() -> None:
     schemas = SchemaSet.from_dir(PACKAGE_SCHEMAS)
     loaded = load_text("id: x\nname: X\nstatus: candidate\nbusiness:\n  peak_periods:\n", "clients/x/client.yml")
     _, findings = validate(loaded, "client", schemas)
-    assert [(f.rule, f.line, f.message.zh) for f in findings] == [("todo", 5, "请填写“business.peak_periods”（业务高峰期）。")]
+    assert [(f.rule, f.line, f.message.zh) for f in findings] == [
+        ("todo", 5, "请填写“business.peak_periods”（业务高峰期）。")
+    ]
     assert "一句话" in findings[0].hint.zh

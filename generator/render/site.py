@@ -33,6 +33,7 @@ from .views import (
     SiteInput,
     client_view,
     engineer_view,
+    exemption_rows,
     file_subject,
     finding_rows,
     join,
@@ -187,6 +188,7 @@ def build_pages(
         clients=[(c.folder, c.name or c.id) for c in clients],
         engineers=[(e.id, e.name or e.id) for e in engineers],
         rules=sorted({r["rule"] for r in rows}),
+        exemptions=exemption_rows(s),
     )
     out["transition.md"] = _transition_page(env, s, clients)
     out.update(lifecycle_pages(env, s, picture, picture_key))

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from .. import labels
+from .. import exemptions, labels
 from ..facts import ACTIVE, kb_completeness, kb_sections, kpi_failures, kpi_quarters, served_by
 from ..finding import Finding, Severity
 from ..history import History
@@ -104,6 +104,38 @@ def file_subject(kb: KB, file: str) -> tuple[str, str, str]:
     return "", "", file
 
 
+def exemption_rows(s: SiteInput, file: str | None = None) -> list[dict[str, Any]]:
+    """The exemptions of ``file`` (every file's when None), each with its state as ``kb check``
+    judged it: 无效 when an ``exemption`` error sits on it, 已过期 for a warning, else 生效中."""
+    rows = []
+    for owner, xs in exemptions.owners(s.kb):
+        if file is not None and owner != file:
+            continue
+        said = [f for f in s.by_file.get(owner, []) if f.rule == exemptions.RULE]
+        _, _, subject = file_subject(s.kb, owner)
+        for x in xs:
+            lines = exemptions.lines_of(x)
+            severities = {f.severity for f in said if f.line in lines}
+            rows.append(
+                {
+                    "subject": subject,
+                    "rule": x.rule or "",
+                    "key": x.key or "全文件",
+                    "reason": _or_missing(x.reason),
+                    "approved": _or_missing(join([x.approved_by, x.approved_on and str(x.approved_on)], "，")),
+                    "expires": _or_missing(x.expires),
+                    "state": "无效"
+                    if Severity.ERROR in severities
+                    else "已过期"
+                    if Severity.WARNING in severities
+                    else "生效中",
+                    "file": owner,
+                    "line": x.where.at()[1],
+                }
+            )
+    return rows
+
+
 def finding_rows(kb: KB, findings: Sequence[Finding]) -> list[dict[str, Any]]:
     rows = []
     for f in findings:
@@ -187,6 +219,7 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
         "cadence": {"monthly": "月度", "quarterly": "季度"}.get(c.sync_cadence or "", "—"),
         "kb": f"{kb_completeness(c)}%",
         "findings": finding_rows(kb, s.of_client(c.folder)),
+        "exemptions": exemption_rows(s, c.where.file),
         "kb_sections": sections,
         "special_notes": k.special_notes if k else None,
         "service_catalog": k.service_catalog if k else (),
@@ -434,6 +467,7 @@ def engineer_view(s: SiteInput, e: Engineer) -> dict[str, Any]:
             for x in e.leave
         ],
         "findings": finding_rows(kb, mine),
+        "exemptions": exemption_rows(s, e.where.file),
     }
 
 
