@@ -347,4 +347,29 @@ class GitTree:
         if not self.inside(rel).readable:
             return None
         blob = self._blob(rel)
-        return None if blob is None else self._cat.read(blob[0])[:most]
+        if blob is None:
+            return None
+        sha, size = blob
+        if size > max(most, _STREAM_FROM):  # a big attachment: read only its head, not all of it into memory
+            return _head_of(self.root, sha, most)
+        return self._cat.read(sha)[:most]
+
+
+_STREAM_FROM = 1024 * 1024  # blobs larger than this (and than what is asked for) are streamed
+
+
+def _head_of(root: Path, sha: str, most: int) -> bytes:
+    """The first ``most`` bytes of a blob, from its own ``git cat-file blob`` (ended after that)."""
+    proc = subprocess.Popen(
+        ["git", "--no-optional-locks", "-C", str(root), "cat-file", "blob", sha],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    try:
+        data = proc.stdout.read(most)
+    finally:
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
+    return data

@@ -118,3 +118,22 @@ def test_build_as_of_publishes_the_kb_then(history_repo: Path, tmp_path: Path, r
     assert {p.parent.parent.name for p in copied} >= {"acme", "beta"}  # beta's link inside the KB is followed
     committed = (history_repo / "clients/acme/files/topology.png").read_bytes()
     assert all(p.read_bytes() == committed for p in copied)  # the picture as committed, not the working tree's
+
+
+def test_big_attachments_read_alike(history_repo: Path, tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """A committed log too large to scan is the same finding as in a checkout, read by its head only."""
+    from tests.conftest import commit_all
+
+    repo = tmp_path / "big"
+    subprocess.run(["git", "clone", "-q", str(history_repo), str(repo)], check=True)
+    line = b"2026-10-01 12:00:00 link up, all good\n"
+    (repo / "clients/acme/files/huge.log").write_bytes(line * (9 * 1024 * 1024 // len(line) + 1))  # > 8 MiB
+    (repo / "clients/acme/files/mid.log").write_bytes(line * (2 * 1024 * 1024 // len(line)) + b"password: hunter2hunter2\n")
+    commit_all(repo, "acme：大日志", "2026-10-20T10:00:00+08:00")
+    (repo / "clients/acme/files/huge.log").unlink()  # gone from the working tree: only git has it
+    r = run_kb("check", "--root", str(repo), "--as-of", "HEAD", "--format", "json")
+    git(repo, "checkout", "-q", "--", ".")
+    ref = run_kb("check", "--root", str(repo), "--today", "2026-10-20", "--format", "json")
+    found = json.loads(r.stdout)
+    assert found == json.loads(ref.stdout)
+    assert any(f["file"] == "clients/acme/files/huge.log" for f in found)
