@@ -65,8 +65,14 @@ def add_years(d: dt.date, years: int) -> dt.date:
 
 def period_end(start: dt.date, months: int) -> dt.date:
     """The last day of a period of ``months`` months that begins on ``start`` — inclusive and exact:
-    six months from 2025-08-01 end on 2026-01-31 (§10.3, §9.3.3)."""
-    return add_months(start, months) - dt.timedelta(days=1)
+    the day before the same day ``months`` on, so six months from 2025-08-01 end on 2026-01-31
+    (§10.3, §9.3.3). When that month has no such day (from 2026-08-31: no 2027-02-31) the period
+    runs to the month's last day (2027-02-28), not one day short of the clamped date."""
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    if start.day > calendar.monthrange(year, month)[1]:
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, start.day) - dt.timedelta(days=1)
 
 
 def transition_end(kb: KB) -> dt.date | None:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .. import boundary, routing
 from ..clock import CHINA
-from ..facts import ACTIVE, KEEPS_KB, add_months, kb_completeness, kpi_quarters, served_by
+from ..facts import ACTIVE, KEEPS_KB, kb_completeness, kpi_quarters, period_end, served_by
 from ..finding import Severity
 from ..model import KB, Client
 from ..redact import NOTHING, Withheld
@@ -267,7 +267,7 @@ def _transition_page(env: Environment, s: SiteInput, clients: list[Client]) -> s
     p = s.kb.policy
     effective = p.effective_on if p else None
     months = p.transition_months if p else None
-    end = add_months(effective, months) if effective and months is not None else None
+    end = period_end(effective, months) if effective and months is not None else None  # inclusive (§10.3)
     meaning = {
         "A": "完全符合：直接转为正式专属服务。",
         "B": "需要调整：客户剥离或限期补充资料。",

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from ..facts import ACTIVE, APPLIED_OR_LATER, add_months, kb_sections, pre_existing
+from ..facts import ACTIVE, APPLIED_OR_LATER, kb_sections, period_end, pre_existing, transition_end
 from ..finding import Finding, Severity
 from ..model import KB, Client
 from ..roles import role
@@ -36,8 +36,8 @@ def _in_transition(kb: KB, c: Client, today: dt.date) -> bool:
         or p.transition_months is None
     ):
         return False
-    # the period's last day is the corresponding day of its last month (as in the deadline rule)
-    return pre_existing(kb, c) and today <= add_months(p.effective_on, p.transition_months)
+    end = transition_end(kb)  # the period's last day, inclusive (§10.3)
+    return pre_existing(kb, c) and end is not None and today <= end
 
 
 @rule("client.criteria", "§7.1")
@@ -364,7 +364,7 @@ def check_temporary(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 "Check the dates.",
             )
         elif p is not None and p.temporary_priority_months is not None:
-            limit = add_months(tp.start, p.temporary_priority_months)
+            limit = period_end(tp.start, p.temporary_priority_months)  # inclusive: 6 months from 09-01 end 02-28
             if tp.until > limit:
                 yield make(
                     E,

@@ -16,7 +16,7 @@ from typing import Any
 from ..duties import Period, late_events, sync_periods, without_meeting
 from ..duties import lateness as _lateness
 from ..duties import untrusted as _untrusted
-from ..facts import ACTIVE, add_months, kb_completeness, pre_existing
+from ..facts import ACTIVE, add_months, kb_completeness, pre_existing, transition_end
 from ..finding import Finding, Severity
 from ..history import History
 from ..model import KB
@@ -357,7 +357,7 @@ def check_transition_deadline(kb: KB, history: Any, today: dt.date) -> Iterator[
     p = kb.policy
     if p is None or p.effective_on is None or p.transition_months is None:
         return
-    end = add_months(p.effective_on, p.transition_months)
+    end = transition_end(kb) or p.effective_on  # the last day of the transition, inclusive (§10.3)
     for c in kb.clients.values():
         t = c.transition
         if t is None or t.klass != "B" or c.status not in ACTIVE or not pre_existing(kb, c):
