@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import operator
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .facts import engineer_on, quarter_of, standing_in
 from .finding import Finding, Msg, error
-from .importer.table import Table, Value, parse_number, parse_time
+from .importer.table import Table, Value, _fast_time, gc_paused, parse_number, parse_time
 from .model import KB, Client, KpiFigures
 
 RULE = "import"
@@ -36,8 +38,7 @@ REQUIRED = ("id", "client", "engineer", "opened")
 SATISFACTION = (1.0, 5.0)
 
 
-@dataclass(frozen=True)
-class Ticket:
+class Ticket(NamedTuple):
     """One readable row (no text is kept: ids and times only)."""
 
     line: int
@@ -112,8 +113,19 @@ def _text(v: Value) -> str | None:
     return v.strip() if isinstance(v, str) else str(v)
 
 
+def _time_fast(value: Value) -> dt.datetime | None:
+    if value.__class__ is str:
+        return _fast_time(value)  # type: ignore[arg-type,unused-ignore]
+    return value if value.__class__ is dt.datetime else None  # type: ignore[return-value,unused-ignore]
+
+
 def read_tickets(table: Table, kb: KB, columns: Mapping[str, str]) -> tuple[list[Ticket], list[Finding]]:
     """The readable tickets of ``table`` and a finding per bad row (at its line and column)."""
+    with gc_paused():
+        return _read_tickets(table, kb, columns)
+
+
+def _read_tickets(table: Table, kb: KB, columns: Mapping[str, str]) -> tuple[list[Ticket], list[Finding]]:
     col = {k: next((i + 1 for i, h in enumerate(table.header) if h.strip() == name.strip()), 1) for k, name in columns.items()}
     clients = _Names((c.id, c.name) for c in kb.clients.values())
     engineers = _Names((e.id, e.name) for e in kb.engineers.values())
@@ -121,8 +133,32 @@ def read_tickets(table: Table, kb: KB, columns: Mapping[str, str]) -> tuple[list
     out: list[Ticket] = []
     findings: list[Finding] = []
     file = table.source
+    scores: dict[Value, float] = {str(n): float(n) for n in range(1, 6)}
+    scores.update({n: float(n) for n in range(1, 6)})  # XLSX number cells
+    times: dict[Value, dt.datetime | None] = {}  # exports repeat their minutes: parse each spelling once
+    cget, eget = clients.get, engineers.get
+    fields = operator.itemgetter("id", "client", "engineer", "opened", "resolved", "satisfaction")
+    make = tuple.__new__  # Ticket(...) without a Python-level __new__ per row
     for row in table.rows:
         v = row.values
+        # The fast path: a row with nothing wrong (almost all of them) in a few dictionary lookups;
+        # any doubt goes to the slow path below, which says what is wrong.
+        tid, craw, eraw, oraw, rraw, sraw = fields(v)
+        if tid.__class__ is str and tid not in seen and craw.__class__ is str and eraw.__class__ is str:
+            cid, eid = cget(craw), eget(eraw)
+            opened_fast = times.get(oraw) if oraw is not None else None
+            if opened_fast is None and oraw is not None:
+                opened_fast = times[oraw] = _time_fast(oraw)
+            resolved_fast = times.get(rraw) if rraw is not None else None
+            if resolved_fast is None and rraw is not None:
+                resolved_fast = times[rraw] = _time_fast(rraw)
+            score_fast = scores.get(sraw) if sraw is not None else None
+            if (cid and eid and opened_fast is not None
+                    and (rraw is None or (resolved_fast is not None and resolved_fast >= opened_fast))
+                    and (sraw is None or score_fast is not None)):
+                seen[tid] = row.line
+                out.append(make(Ticket, (row.line, cid, eid, opened_fast, resolved_fast, score_fast)))
+                continue
         problems: list[tuple[str, Msg, Msg]] = []
 
         def bad(key: str, zh: str, en: str, hint_zh: str = "", hint_en: str = "") -> None:
@@ -195,29 +231,42 @@ def quarters(tickets: Iterable[Ticket], kb: KB) -> dict[str, Quarter]:
     cli: dict[str, dict[str, _Tally]] = {}
     counts: dict[str, int] = {}
     owner: dict[tuple[str, dt.date], tuple[str | None, tuple[str, ...]]] = {}
+    quarter: dict[dt.date, str] = {}
     for t in tickets:
-        q = quarter_of(t.opened.date())
-        counts[q] = counts.get(q, 0) + 1
-        c_tally = cli.setdefault(q, {}).setdefault(t.client, _Tally())
-        e_tallies = eng.setdefault(q, {})
-        e_tally = e_tallies.setdefault(t.engineer, _Tally())
-        for tally in (c_tally, e_tally):
-            tally.tickets += 1
-            if t.resolved is not None:
-                tally.hours.append((t.resolved - t.opened).total_seconds() / 3600)
-            if t.satisfaction is not None:
-                tally.scores.append(t.satisfaction)
         day = t.opened.date()
+        q = quarter.get(day)
+        if q is None:
+            q = quarter[day] = quarter_of(day)
+        counts[q] = counts.get(q, 0) + 1
+        c_tallies = cli.get(q)
+        if c_tallies is None:
+            c_tallies, e_tallies = cli[q], eng[q] = {}, {}
+        else:
+            e_tallies = eng[q]
+        c_tally = c_tallies.get(t.client) or c_tallies.setdefault(t.client, _Tally())
+        e_tally = e_tallies.get(t.engineer) or e_tallies.setdefault(t.engineer, _Tally())
+        c_tally.tickets += 1
+        e_tally.tickets += 1
+        if t.resolved is not None:
+            hours = (t.resolved - t.opened).total_seconds() / 3600
+            c_tally.hours.append(hours)
+            e_tally.hours.append(hours)
+        if t.satisfaction is not None:
+            c_tally.scores.append(t.satisfaction)
+            e_tally.scores.append(t.satisfaction)
         key = (t.client, day)
-        if key not in owner:
-            owner[key] = _owner(kb, kb.clients[t.client], day)
-        dedicated, stand_in = owner[key]
+        who = owner.get(key)
+        if who is None:
+            who = owner[key] = _owner(kb, kb.clients[t.client], day)
+        dedicated, stand_in = who
         if dedicated is None:
             continue
         kept = t.engineer == dedicated or t.engineer in stand_in
-        for tally in (c_tally, e_tallies.setdefault(dedicated, _Tally())):
-            tally.owned += 1
-            tally.kept += kept
+        d_tally = e_tally if dedicated == t.engineer else e_tallies.get(dedicated) or e_tallies.setdefault(dedicated, _Tally())
+        c_tally.owned += 1
+        c_tally.kept += kept
+        d_tally.owned += 1
+        d_tally.kept += kept
     return {
         q: Quarter(q, {k: v.figures() for k, v in sorted(eng.get(q, {}).items())},
                    {k: v.figures() for k, v in sorted(cli.get(q, {}).items())}, counts[q])

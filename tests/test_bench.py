@@ -26,3 +26,12 @@ def test_bench_history_tiny() -> None:
     fig = json.loads(r.stdout)
     assert fig["commits"] == 40 and fig["blobs_parsed_cold"] == fig["versions"] > 40
     assert fig["blobs_parsed_warm"] == 0
+
+
+def test_bench_tickets_tiny() -> None:
+    r = subprocess.run([sys.executable, "bench/tickets.py", "-n", "300", "--bad", "9", "--repeat", "1", "--json"],
+                       cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    fig = json.loads(r.stdout)
+    assert fig["rows"] == 300 and fig["bad_rows_reported"] == fig["planted_bad_rows"] == 9
+    assert fig["tickets_counted"] == 291 and fig["ratio"] is not None
