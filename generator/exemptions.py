@@ -62,13 +62,6 @@ class Judged:
     def current(self) -> bool:
         return not self.problems and not self.expired
 
-    @property
-    def state(self) -> Msg:
-        """For the pages: 生效中 / 已过期 / 无效."""
-        if self.problems:
-            return Msg("无效", "invalid")
-        return Msg("已过期", "expired") if self.expired else Msg("生效中", "current")
-
 
 def key_path(text: str) -> KeyPath | None:
     """``events[2].occurred_on`` → ``("events", 2, "occurred_on")``; None when it is not a key path."""
