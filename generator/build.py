@@ -263,7 +263,14 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
             backup=text_at(asg, "backup"),
             since=date_at(asg, "since"),
             history=tuple(
-                PastAssignment(text_at(x, "engineer") or "", date_at(x, "from"), date_at(x, "to"), text_at(x, "reason"))
+                PastAssignment(
+                    text_at(x, "engineer") or "",
+                    date_at(x, "from"),
+                    date_at(x, "to"),
+                    text_at(x, "reason"),
+                    text_at(x, "trigger"),
+                    text_at(x, "handover"),
+                )
                 for x in list_at(asg, "history")
                 if isinstance(x, dict)
             ),
@@ -437,6 +444,7 @@ def engineer(loaded: Loaded, data: Any, stem: str, valid: bool) -> Engineer:
                 number_at(x, "satisfaction"),
                 number_at(x, "mttr_hours"),
                 text_at(x, "notes"),
+                text_at(x, "result"),
             )
             for x in list_at(d, "kpis")
             if isinstance(x, dict)

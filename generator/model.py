@@ -225,6 +225,8 @@ class PastAssignment:
     start: Date | None = None
     end: Date | None = None
     reason: str | None = None
+    trigger: str | None = None  # §9.3.2: incidents | assessment | development | departure | load | transition | other
+    handover: str | None = None  # §9.3.2 平稳交接: what the successor was handed
 
 
 @dataclass(frozen=True)
@@ -442,6 +444,7 @@ class Kpi:
     satisfaction: float | None = None
     mttr_hours: float | None = None
     notes: str | None = None
+    result: str | None = None  # the assessment's conclusion: passed | failed (§9.1; failed: §9.3.2)
 
 
 @dataclass(frozen=True)

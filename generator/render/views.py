@@ -44,6 +44,16 @@ HANDOFF = {
     "implemented": "已实施",
     "closed": "已关闭",
 }
+# assignment.history trigger (§9.3.2 and the other reasons an engineer stops serving a client)
+TRIGGER_9_3_2 = {
+    "incidents": "年度人为事故达到上限",
+    "assessment": "考核不达标",
+    "development": "个人发展需要",
+    "departure": "离职",
+    "load": "负载调整/客户剥离",
+    "transition": "过渡期调整",
+    "other": "其他",
+}
 MISSING = Markup('<span class="kb-missing">【缺】</span>')
 CHART_ROWS = 30
 
@@ -376,7 +386,15 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
         if c.transition and c.transition.klass
         else "—",
         "assignment_history": [
-            f"{kb.engineer_name(x.engineer)} {x.start or '?'}～{x.end or '?'} {x.reason or ''}"
+            join(
+                [
+                    f"{kb.engineer_name(x.engineer)} {x.start or '?'}～{x.end or '?'}",
+                    x.reason,
+                    f"替换条件：{TRIGGER_9_3_2.get(x.trigger, x.trigger)}" if x.trigger else None,
+                    f"交接：{x.handover}" if x.handover else None,
+                ],
+                "；",
+            )
             for x in (a.history if a else ())
         ],
         "kpis": client_kpi_rows(kb, c.id),

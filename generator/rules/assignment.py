@@ -34,11 +34,13 @@ def _under_policy(kb: KB, day: dt.date | None) -> bool:
 def check_assignment(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
     """§7.2.3: after the department head's approval the ops manager assigns the engineer — so
     ``assignment.since`` is on or after the approval, and ``assignment.assigned_by`` names the ops
-    manager (by title or by the name policy.yml gives). Assignments that predate the policy are
-    not held to it."""
+    manager (by title or by the name policy.yml gives); a replaced engineer's record in
+    ``assignment.history`` has its reason and handover (§9.3.2). Assignments that predate the
+    policy are not held to it."""
     om = role(kb.policy, "ops_manager")
     for c in kb.clients.values():
         a = c.assignment
+        yield from _replacements(kb, c)
         if c.status not in _ASSIGNED or a is None or not a.engineer:
             continue
         aw = c.where.sub("assignment")
@@ -65,6 +67,40 @@ def check_assignment(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 f"assigned_by 写{om.label}（见 policy.yml 的 roles.ops_manager）。",
                 f"Write {om.label} under assigned_by (policy.yml roles.ops_manager).",
             )
+
+
+def _replacements(kb: KB, c: Client) -> Iterator[Finding]:
+    """§9.3.2: a replaced engineer's record (an ``assignment.history`` entry another engineer took
+    over from) says why (``reason``) and how the work was handed over (``handover``) — for
+    replacements under the policy (ended on or after ``effective_on``)."""
+    a = c.assignment
+    if a is None:
+        return
+    starts = [h.start for h in a.history if h.start is not None]
+    if a.engineer and a.since is not None and c.status != "exited":
+        starts.append(a.since)
+    for i, h in enumerate(a.history):
+        if h.start is None or h.end is None or not _under_policy(kb, h.end):
+            continue
+        if not any(s > h.start for s in starts):
+            continue  # nobody took over: the client left dedicated service (client.lifecycle)
+        hw = c.where.sub("assignment", "history", i)
+        who = kb.engineer_name(h.engineer)
+        for key, ok, zh, en in (
+            ("reason", h.reason, "原因 reason", "the reason"),
+            ("handover", h.handover, "交接说明 handover", "the handover"),
+        ):
+            if not ok:
+                yield make(
+                    E,
+                    hw.at(key) if hw.has(key) else hw.at(),
+                    "app.assignment",
+                    f"{who}于 {h.end} 被替换，但替换记录没有写{zh}（§9.3.2 由工程运维部启动替换程序，确保平稳交接）。",
+                    f"{h.engineer} was replaced on {h.end} but the record lacks {en} (§9.3.2: a smooth handover).",
+                    "在这条 assignment.history 中写明 reason（及 trigger：incidents / assessment / development / departure / load）"
+                    "与 handover（进行中的工单、待启动操作、已同步给谁）。",
+                    "Write reason (and trigger) and handover (open tickets, pending actions, who was briefed) in this entry.",
+                )
 
 
 def _before_approval(kb: KB, c: Client) -> Iterator[Finding]:

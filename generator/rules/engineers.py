@@ -455,6 +455,34 @@ def check_incidents(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 )
 
 
+@rule("eng.incidents", "§9.3.2")
+def check_failed_assessment(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§9.3.2: an engineer whose latest assessment is recorded as failed (``kpis[].result: failed``,
+    考核不达标) while serving a dedicated client meets the replacement procedure's condition (a
+    warning on the dashboard, like the incident limit; figures missing policy.yml's targets are the
+    ``kpi`` rule's)."""
+    for eid, clients in served_by(kb).items():
+        e = kb.engineers.get(eid)
+        if e is None:
+            continue
+        assessed = [(k.period, i) for i, k in enumerate(e.kpis) if k.result in ("passed", "failed")]
+        if not assessed:
+            continue
+        period, i = max(assessed)
+        if e.kpis[i].result != "failed":
+            continue
+        yield make(
+            W,
+            e.where.at("kpis", i, "result"),
+            "eng.incidents",
+            f"{kb.engineer_name(eid)}{period} 考核不达标，仍服务 {names(clients)}：达到 §9.3.2 的替换程序条件（考核不达标）。",
+            f"{eid} failed the {period} assessment and still serves {', '.join(c.id for c in clients)}: "
+            "§9.3.2's replacement procedure applies (assessment not met).",
+            "由工程运维部启动替换评估；替换后在客户档案的 assignment.history 中写明 trigger: assessment、reason 与 handover。",
+            "The department starts the replacement review; record trigger: assessment, reason and handover in assignment.history.",
+        )
+
+
 @rule("eng.leave", "§7.4")
 def check_leave(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
     """§7.4: every leave names a backup and a handover note (what is pending, what to start)."""
