@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -181,6 +183,7 @@ def tidy(root: Path, out_dir: str = "public") -> None:
     """Undo what a stopped build left: put ``public/`` (and ``site/generated/``) back if a swap
     was cut short, and remove the temporary folders of builds that are no longer running."""
     staging.recover(root, out_dir)
+    sweep_configs(root)
     if (root / GENERATED).parent.is_dir():
         staging.recover((root / GENERATED).parent, GENERATED.name)
 
@@ -190,31 +193,126 @@ def _mkdocs_error(output: str) -> str:
     lines = [ln for ln in output.splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith(("ERROR", "Error", "Aborted"))]
     if any(ln.startswith("Traceback") for ln in lines):
-        errors.append(lines[-1])
+        # the exception's own line: the last one outside the traceback's indented frames (Zensical
+        # ends with a second, empty traceback of its runtime)
+        told = [ln for ln in lines if not ln[:1].isspace() and not ln.startswith(("Traceback", "^"))]
+        errors.append(told[-1] if told else lines[-1])
     return "\n".join(dict.fromkeys(errors)) or (lines[-1] if lines else "mkdocs build failed")
 
 
-def mkdocs_build(root: Path, out_dir: str = "public", add: Callable[[Path], object] | None = None) -> Path:
-    """``mkdocs build`` into a new folder, let ``add`` put more files in it (the Word forms),
-    then swap it in for ``out_dir``."""
+ENGINES = ("mkdocs", "zensical")
+DEFAULT_ENGINE = "mkdocs"
+_ZENSICAL_CONFIG = ".kb-zensical-"  # the per-build config next to mkdocs.yml (Zensical has no -d)
+
+
+class EngineMissing(Exception):
+    """The engine asked for is not installed (its optional extra)."""
+
+
+def engine_available(engine: str) -> bool:
+    import importlib.util
+
+    if engine == "mkdocs":
+        return True
+    try:
+        return importlib.util.find_spec(engine) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _zensical_config(root: Path, site_dir: Path) -> Path:
+    """A config that inherits ``mkdocs.yml`` (MkDocs' ``INHERIT``, which Zensical reads) and only
+    moves ``site_dir`` into the build's temporary folder: Zensical has no ``-d`` option."""
+    fd, name = tempfile.mkstemp(prefix=f"{_ZENSICAL_CONFIG}{os.getpid()}-", suffix=".yml", dir=root)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(
+            "# a temporary config of kb build --engine zensical: removed when the build ends\n"
+            f"INHERIT: mkdocs.yml\nsite_dir: {json.dumps(site_dir.relative_to(root).as_posix())}\n"
+        )
+    return Path(name)
+
+
+def sweep_configs(root: Path) -> None:
+    """Remove the temporary Zensical configs of builds that are no longer running."""
+    for path in root.glob(f"{_ZENSICAL_CONFIG}*.yml"):
+        pid = path.name[len(_ZENSICAL_CONFIG) :].split("-", 1)[0]
+        if pid.isdigit() and not staging.alive(int(pid)):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def run_engine(root: Path, engine: str, dest: Path) -> None:
+    """Build the site from ``mkdocs.yml`` with ``engine`` into the empty folder ``dest``
+    (in its own process group, killed with us: no engine outlives a stopped build)."""
     config = root / "mkdocs.yml"
     if not config.is_file():
         raise BuildFailed(f"{config} 不存在：知识库需要 mkdocs.yml 和 site/（从本仓库复制）。")
-    target = root / out_dir
-    staging.recover(root, out_dir)
-    fresh = staging.temp_dir(root, out_dir)
+    if not engine_available(engine):
+        raise EngineMissing(engine)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    try:
-        # its own process group, killed with us (staging.run_child): no mkdocs outlives a stopped build
+    if engine == "mkdocs":
         proc = staging.run_child(
-            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(fresh)], root, env
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(dest)], root, env
         )
-        if proc.returncode != 0:
-            raise BuildFailed(_mkdocs_error(proc.stderr or proc.stdout))
-        if add is not None:
-            add(fresh)
-        staging.unignore(fresh)
+    else:
+        derived = _zensical_config(root, dest)
+        try:
+            # --clean: the cache (.cache/ beside mkdocs.yml) never decides what a build publishes
+            proc = staging.run_child(
+                [sys.executable, "-m", "zensical", "build", "--clean", "-f", str(derived)], root, env
+            )
+        finally:
+            with contextlib.suppress(OSError):
+                derived.unlink()
+    if proc.returncode != 0:
+        raise BuildFailed(_mkdocs_error(proc.stderr or proc.stdout))
+    if engine == "zensical":  # jieba's segmentation, which Material's search plugin does itself
+        from .search_cjk import segment_index
+
+        segment_index(dest / "search.json", root / GENERATED / "jieba_userdict.txt")
+
+
+def rebuild_into(root: Path, engine: str, target: Path) -> None:
+    """Build the site into a new folder and swap it in for ``target`` (a preview's folder: a
+    web server reading ``target`` sees the old site or the new one, never half of each)."""
+    fresh = staging.temp_dir(target.parent, target.name)
+    try:
+        run_engine(root, engine, fresh)
         staging.swap_in(fresh, target)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-    return target
+
+
+Site = tuple[str, Callable[[], object], Callable[[Path], object] | None]  # (out_dir, prepare, add)
+
+
+def build_sites(root: Path, engine: str, sites: list[Site]) -> list[Path]:
+    """For each ``(out_dir, prepare, add)``: ``prepare()`` (write the generated pages), build
+    into a new folder, let ``add`` put more files in it (the Word forms); only when every site
+    is built is each swapped in for its ``out_dir`` (one atomic swap each), so a failed build
+    leaves every published folder as it was."""
+    fresh: list[tuple[Path, Path]] = []
+    try:
+        for out_dir, prepare, add in sites:
+            staging.recover(root, out_dir)
+            folder = staging.temp_dir(root, out_dir)
+            fresh.append((folder, root / out_dir))
+            prepare()
+            run_engine(root, engine, folder)
+            if add is not None:
+                add(folder)
+            staging.unignore(folder)
+        for folder, target in fresh:
+            staging.swap_in(folder, target)
+    finally:
+        for folder, _target in fresh:
+            shutil.rmtree(folder, ignore_errors=True)
+    return [target for _folder, target in fresh]
+
+
+def mkdocs_build(
+    root: Path, out_dir: str = "public", add: Callable[[Path], object] | None = None, engine: str = DEFAULT_ENGINE
+) -> Path:
+    """Build the site (MkDocs by default) into a new folder, let ``add`` put more files in it
+    (the Word forms), then swap it in for ``out_dir``."""
+    return build_sites(root, engine, [(out_dir, lambda: None, add)])[0]

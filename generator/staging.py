@@ -132,6 +132,11 @@ def _ours(parent: Path, name: str) -> list[_Leftover]:
     return out
 
 
+def alive(pid: int) -> bool:
+    """True while process ``pid`` runs (someone else's counts as running)."""
+    return _alive(pid)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -1,4 +1,5 @@
-"""The published site: a real `kb build` (MkDocs Material) opened in headless Chromium.
+"""The published site: a real `kb build` opened in headless Chromium, with each site engine
+(`--engine mkdocs`, MkDocs Material; `--engine zensical`, skipped only where it is not installed).
 
 Chromium is Debian's /usr/bin/chromium driven by Playwright (never a downloaded browser);
 every request that is not to the local test server is refused and recorded, so a page
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
+import json
 import os
 import re
 import shutil
@@ -22,6 +25,17 @@ import pytest
 from .conftest import REPO, commit_all, copy_base, git
 
 CHROMIUM = Path("/usr/bin/chromium")
+ENGINES = [
+    "mkdocs",
+    pytest.param(
+        "zensical",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("zensical") is None, reason='zensical is not installed (pip install -e ".[test]")'
+        ),
+    ),
+]
+# Where each engine documents its search index: Material's search plugin, Zensical's search
+SEARCH_INDEX = {"mkdocs": "search/search_index.json", "zensical": "search.json"}
 HOSTILE = [
     "<script>window.__xss=1</script>",
     '<img src=x onerror="window.__xss=2">',
@@ -60,27 +74,33 @@ def _build(run_kb, kb: Path, *extra: str):  # type: ignore[no-untyped-def]
     return run_kb("build", "--root", str(kb), "--today", "2026-11-24", *extra)
 
 
-@pytest.fixture(scope="module")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example KB of this repository, in its own git repository, built once."""
+def engine_of(site: Path) -> str:
+    """Which engine built ``site``, from the generator tag both put in every page."""
+    m = re.search(r'<meta name="generator" content="([a-z]+)', (site / "index.html").read_text(encoding="utf-8"))
+    assert m, "no generator tag"
+    return m.group(1)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def example_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example KB of this repository, in its own git repository, built once per engine."""
     import subprocess
     import sys
 
-    kb = _example_repo(tmp_path_factory.mktemp("example"))
-    r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24"],
-                       capture_output=True, text=True, cwd=REPO)
+    kb = _example_repo(tmp_path_factory.mktemp(f"example-{request.param}"))
+    r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24",
+                        "--engine", request.param], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stdout + r.stderr
     return kb / "public"
 
 
-@pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=ENGINES)
+def hostile_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A dossier full of hostile strings in its name, free text, tables and lists."""
-    import json
     import subprocess
     import sys
 
-    kb = copy_base(tmp_path_factory.mktemp("hostile"))
+    kb = copy_base(tmp_path_factory.mktemp(f"hostile-{request.param}"))
     _site_files(kb)
     dossier = kb / "clients" / "acme" / "client.yml"
     text = dossier.read_text(encoding="utf-8")
@@ -97,8 +117,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dossier.write_text(text, encoding="utf-8")
     git(kb, "init", "-q", "-b", "main")
     commit_all(kb, "<script>alert(1)</script> 提交说明", "2026-11-13T10:00:00+08:00")
-    r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24"],
-                       capture_output=True, text=True, cwd=REPO)
+    r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24",
+                        "--engine", request.param], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stdout + r.stderr
     return kb / "public"
 
@@ -173,7 +193,8 @@ PAGES = ["index.html", "generated/clients/index.html", "generated/clients/hx-log
          "generated/lifecycle.html"]
 
 
-def test_build_output(example_site: Path) -> None:
+def test_build_output(example_site: Path, request: pytest.FixtureRequest) -> None:
+    assert engine_of(example_site) == request.node.callspec.params["example_site"]
     for page in PAGES:
         assert (example_site / page).is_file(), page
     for client in ("hx-logistics", "jc-pharma", "ms-retail", "rf-manufacturing"):
@@ -194,6 +215,16 @@ def test_build_output(example_site: Path) -> None:
             body = f.read_text(encoding="utf-8", errors="replace")
             assert "fonts.googleapis" not in body and "fonts.gstatic" not in body, f
             assert not re.search(r"""<(?:script|link)[^>]+(?:src|href)=["']https?://""", body), f
+
+
+def test_search_index_holds_the_chinese_text(example_site: Path) -> None:
+    """The index is the file the engine documents; the Chinese words are in it (jieba's U+200B
+    segmentation marks aside), the sortable tables' script is on the compliance page."""
+    index = example_site / SEARCH_INDEX[engine_of(example_site)]
+    text = json.dumps(json.loads(index.read_text(encoding="utf-8")), ensure_ascii=False).replace("\u200b", "")
+    for word in ("华兴物流集团", "外高桥", "和睿医疗", "张伟", "合规看板"):
+        assert word in text, word
+    assert "javascripts/tables.js" in (example_site / "generated" / "compliance.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -258,19 +289,38 @@ def test_client_page_shows_diagram_and_sections(example_site: Path, serve, brows
 def test_chinese_search(example_site: Path, serve, browser, word: str, page: str) -> None:  # type: ignore[no-untyped-def]
     v = Visit(browser, serve(example_site), "index.html")
     try:
-        # the search index loads in a web worker; a query typed before it is ready is not re-run
-        # as a person does: click into the box, type, let go of a key (Material searches on focus + keyup)
-        for _attempt in range(10):
-            v.page.click("input.md-search__input")
-            v.page.fill("input.md-search__input", word)
-            v.page.keyboard.press("End")
-            v.page.wait_for_timeout(1000)
-            if v.page.locator(".md-search-result__item").count():
-                break
-        hrefs = v.page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.href)")
+        hrefs = _search(v, word, engine_of(example_site))
         assert any(f"/{page}.html" in h for h in hrefs), hrefs
+        assert v.foreign == [], v.foreign
     finally:
         v.close()
+
+
+def _search(v: Visit, word: str, engine: str) -> list[str]:
+    """Type ``word`` into the site's search as a person does; the result links."""
+    if engine == "zensical":
+        # Zensical's search is a dialog opened by the header's search button; its box and results
+        # are an ARIA combobox and listbox (options are the result links)
+        v.page.click(".md-search__button")
+        box = v.page.locator("[role=combobox]")
+        results = v.page.locator("[role=listbox] a[role=option]")
+        for _attempt in range(10):
+            box.fill(word)
+            v.page.keyboard.press("End")
+            v.page.wait_for_timeout(1000)
+            if results.count():
+                break
+        return list(results.evaluate_all("els => els.map(e => e.href)"))
+    # the search index loads in a web worker; a query typed before it is ready is not re-run
+    # as a person does: click into the box, type, let go of a key (Material searches on focus + keyup)
+    for _attempt in range(10):
+        v.page.click("input.md-search__input")
+        v.page.fill("input.md-search__input", word)
+        v.page.keyboard.press("End")
+        v.page.wait_for_timeout(1000)
+        if v.page.locator(".md-search-result__item").count():
+            break
+    return list(v.page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.href)"))
 
 
 def test_compliance_filter_and_sort(example_site: Path, serve, browser) -> None:  # type: ignore[no-untyped-def]
@@ -314,15 +364,18 @@ def test_hostile_text_stays_text(hostile_site: Path, serve, browser) -> None:  #
         v.close()
 
 
-def test_failed_build_keeps_previous_site(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("engine", ENGINES)
+def test_failed_build_keeps_previous_site(tmp_path: Path, run_kb, engine: str) -> None:  # type: ignore[no-untyped-def]
     kb = copy_base(tmp_path / "kb")
     _site_files(kb)
-    assert _build(run_kb, kb).returncode == 0
+    assert _build(run_kb, kb, "--engine", engine).returncode == 0
     before = (kb / "public" / "index.html").read_bytes()
     (kb / "site" / "index.md").write_text('# 首页\n\n--8<-- "generated/missing.md"\n', encoding="utf-8")
-    r = _build(run_kb, kb)
+    r = _build(run_kb, kb, "--engine", engine)
     assert r.returncode == 2 and "构建失败" in r.stderr and "Traceback" not in r.stderr
+    assert "generated/missing.md" in r.stderr  # the engine's own reason, not its traceback
     assert (kb / "public" / "index.html").read_bytes() == before
+    assert sorted(p.name for p in kb.iterdir() if p.name.startswith(".kb-zensical-")) == []  # its config is gone
 
 
 def test_strict_build_does_not_publish_errors(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
@@ -337,7 +390,8 @@ def test_strict_build_does_not_publish_errors(tmp_path: Path, run_kb) -> None:  
     assert "diamond" in (kb / "public" / "generated" / "compliance.html").read_text(encoding="utf-8")
 
 
-def test_serve_regenerates_on_yaml_change(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_serve_regenerates_on_yaml_change(tmp_path: Path, engine: str) -> None:
     """`kb serve`: the page follows an edit of the dossier without restarting."""
     import socket
     import subprocess
@@ -350,8 +404,8 @@ def test_serve_regenerates_on_yaml_change(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(kb), "--addr", f"127.0.0.1:{port}"],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(kb), "--addr", f"127.0.0.1:{port}",
+                             "--engine", engine], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def page() -> str:
         try:
@@ -377,6 +431,8 @@ def test_serve_regenerates_on_yaml_change(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    assert not wait_for(lambda: page() != "", 3), "the preview server outlived kb serve"
+    assert not (kb / "public").exists()  # a preview never publishes
 
 
 def test_the_example_still_publishes_years_later(tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,10 +33,47 @@ from .common import (
 if TYPE_CHECKING:
     from ..pipeline import Outcome
 
+ENGINE_CHOICES = ("mkdocs", "zensical")  # generator.publish.ENGINES (not imported here: kb --help stays fast)
+TEAM_DIR = "public-team"  # --audience both: the full site beside the staff one in public/
+
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(ENGINE_CHOICES),
+    default=None,
+    help='站点引擎：mkdocs（默认）或 zensical（pip install -e ".[zensical]"）',
+)
+
+
+def _engine_of(engine: str | None, lang: Lang) -> str:
+    """The engine asked for (else the default), installed: a missing one is exit 2 with the fix."""
+    from ..publish import DEFAULT_ENGINE, engine_available
+
+    chosen = engine or DEFAULT_ENGINE
+    if not engine_available(chosen):
+        raise EnvProblem(
+            say(
+                lang,
+                f'kb：没有安装 {chosen}：请先运行 pip install -e ".[{chosen}]"（在 kb 的仓库目录中），'
+                f'或 pip install "kb-dedicated-engineer[{chosen}]"；也可以不加 --engine，用默认的 MkDocs。',
+                f'kb: {chosen} is not installed: run pip install -e ".[{chosen}]" (in kb\'s repository) or '
+                f'pip install "kb-dedicated-engineer[{chosen}]"; or build without --engine (MkDocs, the default).',
+            )
+        )
+    return chosen
+
 
 @click.command("build")
 @click.option("--strict", is_flag=True, help="有错误（或警告）时不发布，保留原来的 public/")
 @click.option("--no-forms", is_flag=True, help="不生成 Word 表单（大知识库预览时更快）")
+@engine_option
+@click.option(
+    "--audience",
+    type=click.Choice(("team", "staff", "both")),
+    default="team",
+    show_default=True,
+    help="team：完整站点；staff：手机号、电话、邮箱等个人信息打码（全员可看）；"
+    f"both：staff 站点到 public/、完整站点到 {TEAM_DIR}/（由 Web 服务器限制访问）",
+)
 @lang_option
 @root_option
 @today_option
@@ -44,22 +81,26 @@ if TYPE_CHECKING:
 def build_cmd(
     strict: bool,
     no_forms: bool,
+    engine: str | None,
+    audience: str,
     lang: Lang,
     root: str | None,
     today: str | None,
     as_of: str | None = None,
 ) -> None:
-    """检查、生成页面、用 MkDocs 构建站点到 public/。
+    """检查、生成页面、用 MkDocs（或 --engine zensical）构建站点到 public/。
 
     有错误时照常发布（错误显示在合规看板上），除非 --strict。构建失败时保留原来的 public/。
+    --audience staff 把 schema 中标为个人信息的值（x-personal）打码后发布。
     """
     from ..staging import Stopped, stop_on_signals
 
     kb_root = kb_root_of(root, lang)
     day, at = day_and_commit(kb_root, today, as_of, lang)
+    chosen = _engine_of(engine, lang)
     try:
         with stop_on_signals():
-            _build(kb_root, day, strict, no_forms, lang, at=at)
+            _build(kb_root, day, strict, no_forms, lang, chosen, audience, at=at)
     except Stopped as stop:  # every temporary folder was removed on the way out; public/ is whole
         click.echo(
             say(
@@ -78,11 +119,14 @@ def _build(
     strict: bool,
     no_forms: bool,
     lang: Lang,
+    engine: str,
+    audience: str,
     at: str | None = None,
 ) -> None:
-    from ..publish import BuildFailed, PictureCache, form_jobs, generate, mkdocs_build, tidy, write_forms
+    from ..publish import BuildFailed, PictureCache, Site, build_sites, form_jobs, generate, tidy, write_forms
 
     tidy(kb_root)  # a build stopped last time (even by kill -9) may have left a swap half done
+    tidy(kb_root, TEAM_DIR)
     outcome = run_pipeline(kb_root, day, lang, at)
     findings = outcome.findings
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
@@ -130,26 +174,51 @@ def _build(
         )
         sys.exit(EXIT_FINDINGS)
     pictures = PictureCache(kb_root)
-    jobs = [] if no_forms else form_jobs(outcome, day, kb_root, pictures)
-    pages = generate(kb_root, outcome, day, jobs, pictures)
+    counts: list[tuple[int, int]] = []
+
+    def site(out_dir: str, published: Outcome) -> Site:
+        jobs = [] if no_forms else form_jobs(published, day, kb_root, pictures)
+        return (
+            out_dir,
+            lambda: counts.append((generate(kb_root, published, day, jobs, pictures), len(jobs))),
+            lambda fresh: (write_forms(jobs, fresh), write_feeds(calendar_feeds(published, day), fresh)),
+        )
+
+    sites: list[Site] = []
+    if audience in ("staff", "both"):
+        sites.append(site("public", _staff(kb_root, outcome)))
+    if audience in ("team", "both"):
+        sites.append(site(TEAM_DIR if audience == "both" else "public", outcome))
     try:
-        feeds = calendar_feeds(outcome, day)
-        out = mkdocs_build(kb_root, add=lambda fresh: (write_forms(jobs, fresh), write_feeds(feeds, fresh)))
+        outs = build_sites(kb_root, engine, sites)
     except BuildFailed as exc:
         raise EnvProblem(
             say(
                 lang, f"站点构建失败，public/ 保持不变：\n{exc}", f"The site build failed; public/ is unchanged:\n{exc}"
             )
         ) from exc
-    click.echo(
-        say(
-            lang,
-            f"已生成 {pages} 个页面和图片、{len(jobs)} 份 Word 表单，站点已发布到 {out}（错误 {errors} 个，见合规看板）。",
-            f"Generated {pages} pages and pictures and {len(jobs)} Word forms; the site is in {out} "
-            f"({errors} errors, see the compliance dashboard).",
+    for out, (pages, forms) in zip(outs, counts, strict=True):
+        who = {"public": "staff", TEAM_DIR: "team"}.get(out.name, "") if audience == "both" else audience
+        note = {"staff": ("（个人信息已打码）", " (personal data masked)"), "team": ("", "")}.get(who, ("", ""))
+        click.echo(
+            say(
+                lang,
+                f"已生成 {pages} 个页面和图片、{forms} 份 Word 表单，站点已发布到 {out}{note[0]}"
+                f"（{engine}，错误 {errors} 个，见合规看板）。",
+                f"Generated {pages} pages and pictures and {forms} Word forms; the site is in {out}{note[1]} "
+                f"({engine}, {errors} errors, see the compliance dashboard).",
+            )
         )
-    )
     cache_note(lang, outcome.history, pictures.note())
+
+
+def _staff(kb_root: Path, outcome: Outcome) -> Outcome:
+    """The outcome the staff site is rendered from: personal data masked (generator.personal)."""
+    from ..personal import mask_outcome
+    from ..pipeline import find_schemas
+    from ..schemas import SchemaSet
+
+    return mask_outcome(outcome, SchemaSet.from_dir(find_schemas(kb_root)))
 
 
 def calendar_feeds(outcome: Outcome, day: dt.date) -> dict[str, bytes]:
@@ -173,24 +242,27 @@ def write_feeds(feeds: Mapping[str, bytes], dest: Path) -> int:
 
 @click.command("serve")
 @click.option("--addr", default="127.0.0.1:8000", show_default=True, help="监听地址")
+@engine_option
+@click.option(
+    "--audience", type=click.Choice(("team", "staff")), default="team", show_default=True, help="预览哪个站点"
+)
 @lang_option
 @root_option
 @today_option
-def serve_cmd(addr: str, lang: Lang, root: str | None, today: str | None) -> None:
+def serve_cmd(addr: str, engine: str | None, audience: str, lang: Lang, root: str | None, today: str | None) -> None:
     """本地预览：修改 YAML 档案后自动重新生成页面，浏览器自动刷新。"""
     import threading
     import time
 
-    from mkdocs.commands.serve import serve
-
     from ..publish import generate
 
     kb_root = kb_root_of(root, lang)
+    chosen = _engine_of(engine, lang)
 
     def regenerate() -> None:
         day = today_of(today, lang)
         outcome = run_pipeline(kb_root, day, lang)
-        generate(kb_root, outcome, day)
+        generate(kb_root, _staff(kb_root, outcome) if audience == "staff" else outcome, day)
         n = sum(1 for f in outcome.findings if f.severity is Severity.ERROR)
         click.echo(say(lang, f"kb：已重新生成页面（{n} 个错误）。", f"kb: pages regenerated ({n} errors)."))
 
@@ -198,6 +270,8 @@ def serve_cmd(addr: str, lang: Lang, root: str | None, today: str | None) -> Non
         return {
             str(p): p.stat().st_mtime for top in ("clients", "engineers") for p in (kb_root / top).rglob("*.yml")
         } | ({"policy.yml": (kb_root / "policy.yml").stat().st_mtime} if (kb_root / "policy.yml").exists() else {})
+
+    then: list[Callable[[], None]] = []  # what follows a regeneration (the built preview of an engine)
 
     def watch() -> None:
         seen = stamp()
@@ -208,11 +282,63 @@ def serve_cmd(addr: str, lang: Lang, root: str | None, today: str | None) -> Non
                 seen = now
                 try:
                     regenerate()
+                    for step in then:
+                        step()
                 except Exception as exc:  # keep serving; say what went wrong
                     click.echo(f"kb: {exc}", err=True)
 
     regenerate()
     threading.Thread(target=watch, daemon=True).start()
     os.chdir(kb_root)  # mkdocs.yml's relative paths (snippets, jieba dictionary) are from the KB root
+    if chosen == "zensical":
+        _serve_built(kb_root, chosen, addr, lang, then)
+        return
+    from mkdocs.commands.serve import serve
+
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     serve(config_file=str(kb_root / "mkdocs.yml"), dev_addr=addr, livereload=True)
+
+
+def _serve_built(kb_root: Path, engine: str, addr: str, lang: Lang, then: list[Callable[[], None]]) -> None:
+    """The preview of an engine without a usable live server here (Zensical 0.0.x's ``serve``
+    does not pick up pages rewritten under it): regenerate and rebuild into a folder of the KB
+    (``.kb-serve-…``, removed on exit) on every YAML change, served as static files; reload
+    the page in the browser to see a change."""
+    import functools
+    import http.server
+    import shutil
+
+    from ..publish import BuildFailed, rebuild_into
+    from ..staging import Stopped, stop_on_signals, temp_dir
+
+    folder = temp_dir(kb_root, "kb-serve")
+
+    def rebuild() -> None:
+        try:
+            rebuild_into(kb_root, engine, folder / "site")
+        except BuildFailed as exc:
+            click.echo(say(lang, f"kb：站点构建失败：{exc}", f"kb: the site build failed: {exc}"), err=True)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    host, _, port = addr.rpartition(":")
+    try:
+        with stop_on_signals():
+            rebuild()
+            then.append(rebuild)
+            handler = functools.partial(Quiet, directory=str(folder / "site"))
+            server = http.server.ThreadingHTTPServer((host or "127.0.0.1", int(port)), handler)
+            click.echo(
+                say(
+                    lang,
+                    f"kb：{engine} 预览：http://{addr}/（修改档案后刷新浏览器）",
+                    f"kb: {engine} preview at http://{addr}/ (reload the page after an edit)",
+                )
+            )
+            server.serve_forever()
+    except (Stopped, KeyboardInterrupt):
+        pass
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
