@@ -138,3 +138,19 @@ def test_a_missing_zensical_is_exit_2_with_the_fix(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stdout + r.stderr
     assert 'pip install -e ".[zensical]"' in r.stderr and "Traceback" not in r.stderr
     assert not (kb / "public").exists()
+
+
+def test_a_killed_zensical_build_leaves_no_config_behind(tmp_path: Path) -> None:
+    """The per-build config of a build killed with -9 is removed by the next build; one of a
+    build that is still running (this test's own pid) is left alone."""
+    import os
+
+    kb = _example_repo(tmp_path / "kb")
+    dead = kb / ".kb-zensical-999999999-x1.yml"
+    live = kb / f".kb-zensical-{os.getpid()}-x2.yml"
+    for p in (dead, live):
+        p.write_text("INHERIT: mkdocs.yml\nsite_dir: .public-999999999-x\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24",
+                        "--no-forms"], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not dead.exists() and live.exists()
