@@ -1,7 +1,7 @@
 """The monthly report (``kb report --month YYYY-MM``): what the ops manager tells the department
 head — headline figures with the change from the previous month, the month's late and missed
-items, meetings due and held, knowledge bases still incomplete, transitions, the last quarter's
-KPIs and the next month's deadlines.
+items, meetings due and held, knowledge bases still incomplete, transitions, exemptions in force,
+the last quarter's KPIs and the next month's deadlines.
 
 Both month-ends are read with the ``--as-of`` check (pipeline.check at the last first-parent
 commit of that day, judged on that day), so the report says what the dashboard said then.
@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import asof
+from . import asof, exemptions
 from .duties import late_events, sync_periods
 from .facts import ACTIVE, engineer_on, kb_completeness, kpi_failures, kpi_for, quarter_bounds, quarter_of, served_by
 from .finding import Msg, Severity
@@ -94,6 +94,20 @@ class TransitionRow:
 
 
 @dataclass(frozen=True)
+class ExemptionRow:
+    """An exemption in force at the month's end (exemptions.py judged it current that day)."""
+
+    subject: str  # the client's or engineer's name
+    file: str
+    rule: str
+    key: str
+    reason: str
+    approved_by: str
+    approved_on: dt.date | None
+    expires: dt.date | None
+
+
+@dataclass(frozen=True)
 class KpiRow:
     engineer: str
     name: str
@@ -126,6 +140,7 @@ class MonthReport:
     meetings: list[Meetings] = field(default_factory=list)
     incomplete: list[Incomplete] = field(default_factory=list)
     transitions: list[TransitionRow] = field(default_factory=list)
+    exemptions: list[ExemptionRow] = field(default_factory=list)
     kpi_quarter: str | None = None
     kpis: list[KpiRow] = field(default_factory=list)
     next_deadlines: list[DeadlineRow] = field(default_factory=list)
@@ -264,6 +279,23 @@ def _transitions(kb: KB) -> list[TransitionRow]:
     ]
 
 
+def _exemptions(kb: KB, end: dt.date) -> list[ExemptionRow]:
+    names = {c.where.file: c.name or c.folder for c in kb.clients.values()}
+    names |= {e.where.file: kb.engineer_name(e.id) for e in kb.engineers.values()}
+    rows = []
+    for j in exemptions.judged(kb, end):
+        if not j.current:
+            continue
+        x = j.exemption
+        rows.append(
+            ExemptionRow(
+                names.get(j.file, j.file), j.file, x.rule or "", x.key or "", x.reason or "", x.approved_by or "",
+                x.approved_on, x.expires,
+            )
+        )
+    return sorted(rows, key=lambda r: (r.file, r.rule, r.key))
+
+
 def _kpi_quarter(end: dt.date) -> str:
     """The last quarter ended on or before ``end``."""
     q = quarter_of(end)
@@ -381,6 +413,7 @@ def monthly_report(root: Path, month: str) -> MonthReport:
     if out is not None:
         report.incomplete = _incomplete(out, end)
         report.transitions = _transitions(out.kb)
+        report.exemptions = _exemptions(out.kb, end)
         report.kpi_quarter = _kpi_quarter(end)
         report.kpis = _kpis(out.kb, report.kpi_quarter)
         report.next_deadlines = _next(out, end)

@@ -62,6 +62,7 @@ def make_history(repo: Path) -> Path:
     * 2026-02-10 a monthly meeting; 2026-03-09 files/env.log is linked to /etc/hostname;
     * 2026-04-08 the link is removed; a meeting;
     * 2026-05-12 client beta (temporary-priority) arrives, its picture a link to acme's;
+    * 2026-06-02 beta's missing priority dates are exempted (approved 2026-06-01, until 2026-11-30);
     * 2026-07-02 the 2026-07-01 contact change is recorded on time;
     * 2026-07-28 the 2026-07-06 major activity is recorded — late (July's record);
     * 2026-08-04 a meeting; 2026-09-15 beta's dossier is edited.
@@ -96,6 +97,16 @@ def make_history(repo: Path) -> Path:
     (beta / "files").mkdir()
     os.symlink("../../acme/files/topology.png", beta / "files/topology.png")  # a link that stays inside
     commit_all(repo, "新客户 beta", "2026-05-12T09:30:00+08:00")
+    with (beta / "client.yml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "exemptions:\n"
+            "  - rule: priority.temporary\n"
+            "    reason: 临时优先期限待销售总监确认\n"
+            "    approved_by: 工程运维部负责人\n"
+            "    approved_on: 2026-06-01\n"
+            "    expires: 2026-11-30\n"
+        )
+    commit_all(repo, "beta：临时优先期限豁免", "2026-06-02T10:00:00+08:00")
 
     _add_event(repo / ACME, "contact-change", "2026-07-01", "网络主管更换")
     commit_all(repo, "acme：联系人变动", "2026-07-02T10:00:00+08:00")

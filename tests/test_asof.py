@@ -39,8 +39,8 @@ def test_as_of_date_equals_checkout_and_today(history_repo: Path, day: str, tmp_
 
 
 def test_as_of_ref_is_that_commit_on_its_day(history_repo: Path, tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
-    sha = git(history_repo, "rev-parse", "HEAD~4").strip()  # the 2026-05-12 commit (beta arrives)
-    r = run_kb("check", "--root", str(history_repo), "--as-of", "HEAD~4", "--format", "json")
+    sha = git(history_repo, "rev-list", "-1", "--grep=新客户 beta", "HEAD").strip()  # 2026-05-12: beta arrives
+    r = run_kb("check", "--root", str(history_repo), "--as-of", sha[:10], "--format", "json")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True)
     git(clone, "checkout", "-q", "--detach", sha)

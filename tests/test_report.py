@@ -28,7 +28,10 @@ def test_july_xlsx_names_julys_late_event_not_februarys(history_repo: Path, tmp_
     from openpyxl import load_workbook
 
     wb = load_workbook(_report(run_kb, history_repo, "2026-07", "xlsx", tmp_path / "r.xlsx"))
-    assert wb.sheetnames == ["主要指标", "晚报与缺失", "同步例会", "知识库未完成", "过渡期", "上季度KPI", "下月期限"]
+    assert wb.sheetnames == ["主要指标", "晚报与缺失", "同步例会", "知识库未完成", "过渡期", "上季度KPI", "下月期限", "生效中的豁免"]
+    exempt = list(wb["生效中的豁免"].iter_rows(min_row=2, values_only=True))
+    assert exempt == [("贝塔制造", "priority.temporary", None, "临时优先期限待销售总监确认", "工程运维部负责人",
+                       dt.datetime(2026, 6, 1), dt.datetime(2026, 11, 30))]
     late = list(wb["晚报与缺失"].iter_rows(values_only=True))
     assert late[0] == ("客户", "负责人", "规则", "条款", "事项", "期限", "记录日", "晚（工作日）")
     events = [row for row in late[1:] if row[2] == "change.1bd"]
@@ -56,6 +59,7 @@ def test_february_report_has_februarys_late_event(history_repo: Path, tmp_path: 
     wb = load_workbook(_report(run_kb, history_repo, "2026-02", "xlsx", tmp_path / "r.xlsx"))
     rows = [r for r in wb["晚报与缺失"].iter_rows(min_row=2, values_only=True) if r[2] == "change.1bd"]
     assert len(rows) == 1 and "2026-01-12" in rows[0][4] and rows[0][6] == dt.datetime(2026, 2, 3)
+    assert list(wb["生效中的豁免"].iter_rows(min_row=2, values_only=True)) == []  # approved only in June
     figures = {row[0]: row[1:] for row in wb["主要指标"].iter_rows(min_row=2, values_only=True)}
     assert figures["客户总数"] == (1, 1, 0)
 
@@ -70,6 +74,7 @@ def test_july_word_report_from_the_template(history_repo: Path, tmp_path: Path, 
     assert "2026-07" in cells
     assert any("2026-07-06" in c for c in cells) and not any("2026-01-12" in c for c in cells)
     assert "张伟（zhang-wei）" in cells and "2026-07-28" in cells
+    assert "临时优先期限待销售总监确认" in cells  # the exemption in force
     assert "{{" not in "".join(cells) + text  # every placeholder filled
 
 

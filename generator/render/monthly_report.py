@@ -101,6 +101,13 @@ def _tables(r: MonthReport, lang: Lang) -> list[tuple[str, list[str], list[Row],
             [(d.due, d.subject, d.rule, d.section, d.what(lang)) for d in r.next_deadlines],
             ["yyyy-mm-dd", "@", "@", "@", "@"],
         ),
+        (
+            s("生效中的豁免", "Exemptions in force"),
+            [s("对象", "Subject"), s("规则", "Rule"), s("键", "Key"), s("理由", "Reason"), s("批准人", "Approved by"),
+             s("批准日", "Approved on"), s("到期", "Expires")],
+            [(x.subject, x.rule, x.key, x.reason, x.approved_by, x.approved_on, x.expires) for x in r.exemptions],
+            ["@", "@", "@", "@", "@", "yyyy-mm-dd", "yyyy-mm-dd"],
+        ),
     ]
 
 
@@ -218,6 +225,7 @@ def _context(r: MonthReport) -> dict[str, Any]:
             "kpi_quarter": r.kpi_quarter or "—",
             "kpis": table(5, ["name", "quarter", "mttr", "satisfaction", "continuity", "missed"]),
             "next": table(6, ["due", "subject", "rule", "section", "what"]),
+            "exemptions": table(7, ["subject", "rule", "key", "reason", "approved_by", "approved_on", "expires"]),
         }
     }
 

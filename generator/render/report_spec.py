@@ -104,6 +104,21 @@ REPORT_FORM = Form(
                 Column("事项", "what", 3),
             ),
         ),
+        Heading("八、生效中的豁免"),
+        Note("月末当天有效的豁免（“原则上”的例外，经批准、未过期）。"),
+        Table(
+            "豁免",
+            "exemptions",
+            (
+                Column("对象", "subject", 1.4),
+                Column("规则", "rule", 1.2),
+                Column("键", "key", 0.9),
+                Column("理由", "reason", 2.4),
+                Column("批准人", "approved_by", 1.2),
+                Column("批准日", "approved_on", 1.1),
+                Column("到期", "expires", 1.1),
+            ),
+        ),
     ),
     template=REPORT_TEMPLATE,
 )
