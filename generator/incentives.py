@@ -7,7 +7,12 @@ For each renewal of the year:
 - that amount is split by the recorded ``assignment.incentive_split`` (§9.2) — a missing or
   inconsistent split is an error, never a default;
 - the engineer's share is paid per engineer for the months each served, so an engineer replaced
-  during the year gets the months served and nothing after (§9.3.2).
+  during the year gets the months served and nothing after (§9.3.2) — and, under policy.yml
+  ``incentive.replaced_engineer_share: none`` (the default reading of "被替换者不再享受后续激励"),
+  nothing at all from a renewal dated after the replacement: those months' share is shown as an
+  explicit *unallocated* row, never silently given to someone else;
+- a renewal dated before the split was recorded is not paid by it (§9.2.4: by the split recorded
+  beforehand).
 
 A month is credited to whoever served most of its days, provided the client had dedicated
 service for at least half of it; on a tie the incoming engineer has it (the replaced one
@@ -45,7 +50,7 @@ class Stint:
 
 @dataclass(frozen=True)
 class Share:
-    role: str  # "account_manager" | "engineer"
+    role: str  # "account_manager" | "engineer" | "unallocated" (a replaced engineer's months, §9.3.2)
     person: str  # engineer id, or the account manager's name
     name: str
     percent: int
@@ -67,6 +72,11 @@ class Payout:
     shares: tuple[Share, ...]
     notes: tuple[Msg, ...] = ()
 
+    @property
+    def unallocated(self) -> Decimal:
+        """What nobody is paid (a replaced engineer's months under ``replaced_engineer_share: none``)."""
+        return sum((s.amount for s in self.shares if s.role == "unallocated"), Decimal("0.00"))
+
 
 def stints(c: Client) -> list[Stint]:
     """The client's dedicated service, past and present, in order."""
@@ -77,6 +87,17 @@ def stints(c: Client) -> list[Stint]:
     if a.engineer and a.since is not None and c.status in ACTIVE:
         out.append(Stint(a.engineer, a.since, None))
     return sorted(out, key=lambda s: s.start)
+
+
+def replaced_on(service: list[Stint], engineer: str) -> dt.date | None:
+    """The day ``engineer`` stopped serving the client because another engineer took over (the end
+    of their last stint, when a later one is someone else's); None while serving, or when the
+    client left dedicated service with them (§9.3.1, not a replacement)."""
+    own = [s for s in service if s.engineer == engineer]
+    if not own or any(s.end is None for s in own):
+        return None
+    last = max(s.end for s in own if s.end is not None)
+    return last if any(s.engineer != engineer and s.start > last for s in service) else None
 
 
 def _days(s: Stint, first: dt.date, last: dt.date) -> int:
@@ -195,6 +216,39 @@ def _problems(kb: KB, c: Client, r: Renewal, index: int, seen: set[int]) -> Iter
             "按备案的书面比例改正。",
             "Correct it to the recorded written split.",
         )
+    effective = kb.policy.effective_on if kb.policy else None
+    if (
+        r.renewed_on is not None
+        and split.agreed_on is not None
+        and r.renewed_on < split.agreed_on
+        and (effective is None or r.renewed_on >= effective)
+    ):
+        yield make(
+            E,
+            w.at("renewals", index, "renewed_on"),
+            RULE,
+            f"{r.year} 年的续约（{r.renewed_on}）早于分配比例的备案日期 {split.agreed_on}：财务按事先备案的比例发放（§9.2.4），这次续约没有。",
+            f"The {r.year} renewal ({r.renewed_on}) predates the split ({split.agreed_on}): finance pays by the split "
+            "recorded beforehand (§9.2.4), and this renewal had none.",
+            "核对 agreed_on；或由两位总监就这次续约的分配书面确认后再发放。",
+            "Check agreed_on, or have the two directors confirm this renewal's split in writing first.",
+        )
+    service = stints(c)
+    if (
+        r.renewed_on is None
+        and (kb.policy is None or kb.policy.replaced_engineer_share == "none")
+        and any(replaced_on(service, s.engineer) is not None for s in service if s.end and s.end.year == r.year)
+    ):
+        yield make(
+            E,
+            w.at("renewals", index),
+            RULE,
+            f"{r.year} 年内有工程师被替换，但续约没有日期 renewed_on：无法判断被替换者是否还享受这次续约（§9.3.2「被替换者不再享受后续激励」）。",
+            f"An engineer was replaced in {r.year} but the renewal has no renewed_on: whether the replaced engineer "
+            "shares it cannot be decided (§9.3.2).",
+            "填写 renewed_on（续约完成日期）。",
+            "Fill in renewed_on.",
+        )
 
 
 def _exited_open(c: Client) -> Finding | None:
@@ -257,6 +311,31 @@ def report(kb: KB, year: int, today: dt.date) -> tuple[list[Payout], list[Findin
     return payouts, findings
 
 
+def _unallocated(
+    e: str, name: str, percent: int, months: tuple[int, ...], start: dt.date, end: dt.date, gone: dt.date,
+    renewed: dt.date, amount: Decimal,
+) -> Share:
+    """The share of a replaced engineer's months in a renewal completed after the replacement:
+    nobody's (§9.3.2 被替换者不再享受后续激励, ``replaced_engineer_share: none``) — shown, not moved."""
+    return Share(
+        "unallocated",
+        "",
+        f"（{name}的月份）",
+        percent,
+        months,
+        start,
+        end,
+        amount,
+        Msg(
+            f"{name}（{e}）于 {gone} 被替换，续约在 {renewed} 才完成：按 §9.3.2「被替换者不再享受后续激励」不发给被替换者"
+            "（policy.yml incentive.replaced_engineer_share: none），也不计入其他人；去向由两位总监与财务另行决定。",
+            f"{name} ({e}) was replaced on {gone}, the renewal completed on {renewed}: under §9.3.2 the replaced "
+            "engineer gets nothing from it (replaced_engineer_share: none) and nobody else gets it either; "
+            "the two directors and finance decide.",
+        ),
+    )
+
+
 def _payout(
     kb: KB, c: Client, r: Renewal, year: int, service: list[Stint], months_of: dict[int, str], today: dt.date
 ) -> Payout:
@@ -285,12 +364,18 @@ def _payout(
         )
     ]
     year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    nothing_after = kb.policy is None or kb.policy.replaced_engineer_share == "none"
     for e, amount in zip(engineers, amounts[1:], strict=True):
         mine = tuple(m for m, who in months_of.items() if who == e)
         own = [s for s in service if s.engineer == e and _days(s, year_start, year_end)]
         start = max(year_start, min(s.start for s in own))
         end = min(year_end, max((s.end or year_end) for s in own))
         ongoing = any(s.end is None for s in own)
+        name = kb.engineers[e].name or e if e in kb.engineers else e
+        gone = replaced_on(service, e)
+        if mine and gone is not None and nothing_after and r.renewed_on is not None and r.renewed_on > gone:
+            shares.append(_unallocated(e, name, split.engineer, mine, start, end, gone, r.renewed_on, amount))
+            continue
         note = None
         if not mine:
             note = Msg(
@@ -302,6 +387,13 @@ def _payout(
                 f"仍在服务：含 {today.isoformat()} 之后至年底的预计月份；年内若被替换，按实际月份重算（§9.3.2）。",
                 f"Still serving: includes the expected months after {today.isoformat()}; recompute if replaced (§9.3.2).",
             )
+        elif gone is not None:
+            note = Msg(
+                f"{gone} 被替换：只计实际服务月份，此后不再享受激励（§9.3.2；policy.yml incentive.replaced_engineer_share: "
+                f"{'none，续约早于替换' if nothing_after else 'months-served，替换后完成的续约也按服务月份分'}）。",
+                f"Replaced on {gone}: paid for the months served only, nothing after (§9.3.2; replaced_engineer_share: "
+                f"{'none, the renewal predates the replacement' if nothing_after else 'months-served'}).",
+            )
         elif not ongoing and end < year_end:
             note = Msg(
                 f"{end} 结束服务（被替换或客户退出）：只计实际服务月份，此后不再享受激励（§9.3.2）。",
@@ -311,7 +403,7 @@ def _payout(
             Share(
                 "engineer",
                 e,
-                kb.engineers[e].name or e if e in kb.engineers else e,
+                name,
                 split.engineer,
                 mine,
                 start,

@@ -104,6 +104,9 @@ class Policy:
     exemption_approver: str | None = "department_head"
     exemption_max_months: int | None = 6
     ops_manager: Person | None = None  # roles.ops_manager: reviews every dossier change (CODEOWNERS)
+    split_grace_days: int = 0  # §9.2.3 在服务指派之初: days after the service starts the split may be agreed
+    # §9.3.2 被替换者不再享受后续激励: none (nothing from renewals after the replacement) | months-served
+    replaced_engineer_share: str = "none"
     general_vendors_only: bool = False  # §4.1「等」: other vendors count unless policy.yml closes the list
     # §8.4 "长期无法履行": a review is due after this many misses (late events, missed meetings) …
     review_missed_duties: int | None = 3
@@ -226,6 +229,8 @@ def build_policy(loaded: Loaded, data: Any) -> Policy:
         default_cadence=text_at(mapping_at(d, "sync"), "default_cadence"),
         split_account_manager=int_at(incentive, "account_manager"),
         split_engineer=int_at(incentive, "engineer"),
+        split_grace_days=int_at(incentive, "split_grace_days") or 0,
+        replaced_engineer_share=text_at(incentive, "replaced_engineer_share") or "none",
         service_start=text_at(hours, "start"),
         service_end=text_at(hours, "end"),
         workdays_only=flag_at(hours, "workdays_only"),

@@ -22,6 +22,7 @@ assignment:
   engineer: zhang-wei
   backup: li-na
   since: 2025-08-01
+  assigned_by: 运维经理
   incentive_split: {account_manager: 70, engineer: 30, agreed_on: 2025-08-01, agreed_by: [运维总监, 销售总监]}
 """
 
@@ -31,6 +32,15 @@ def _set_assignment(kb: Path, block: str, renewals: str = "renewals: [{year: 202
     text = path.read_text(encoding="utf-8")
     assert ASSIGNMENT in text
     path.write_text(text.replace(ASSIGNMENT, block) + renewals, encoding="utf-8")
+
+
+def _months_served(kb: Path) -> None:
+    """policy.yml: the other reading of §9.3.2 — a replaced engineer keeps the share of the months served."""
+    path = kb / "policy.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "  engineer: 30\n" in text
+    path.write_text(text.replace("  engineer: 30\n", "  engineer: 30\n  replaced_engineer_share: months-served\n"),
+                    encoding="utf-8")
 
 
 def _rows(run_kb, kb: Path, *extra: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -55,8 +65,11 @@ assignment:
 """
 
 
-def test_mid_year_replacement(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+def test_mid_year_replacement_months_served(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """replaced_engineer_share: months-served — the replaced engineer is paid for the months served,
+    even from a renewal completed after the replacement."""
     _set_assignment(base_kb, MID_YEAR)
+    _months_served(base_kb)
     rows = _rows(run_kb, base_kb)
     assert {r["客户ID"] for r in rows} == {"acme"}
     assert all(r["年度保有奖励（元）"] == "120000.00" and r["分配比例（客户经理:专属工程师）"] == "70:30" for r in rows)
@@ -70,8 +83,52 @@ def test_mid_year_replacement(base_kb: Path, run_kb) -> None:  # type: ignore[no
     assert sum(Decimal(r["金额（元）"]) for r in rows) == Decimal("120000.00")
 
 
+def test_replaced_engineer_gets_nothing_from_a_later_renewal(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """The default reading of §9.3.2 (replaced_engineer_share: none): zhang-wei was replaced on
+    2026-06-30, the 2026 renewal completed on 2026-08-20 — he gets nothing from it, and the share of
+    his six months is an explicit unallocated row, not given to anyone else; the rows still add up."""
+    _set_assignment(base_kb, MID_YEAR)
+    rows = _rows(run_kb, base_kb)
+    got = _amounts(rows)
+    assert "zhang-wei" not in got
+    assert got["wangmin@example.com"] == ("84000.00", "12", "1–12")
+    assert got["li-na"] == ("18000.00", "6", "7–12")
+    rest = [r for r in rows if r["角色"] == "未分配"]
+    assert len(rest) == 1 and (rest[0]["金额（元）"], rest[0]["计奖月份"], rest[0]["人员ID"]) == ("18000.00", "1–6", "")
+    assert "被替换者不再享受后续激励" in rest[0]["说明"] and "2026-06-30" in rest[0]["说明"] and "2026-08-20" in rest[0]["说明"]
+    assert sum(Decimal(r["金额（元）"]) for r in rows) == Decimal("120000.00")
+
+
+def test_renewal_before_the_replacement_pays_the_months_served(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """Renewed on 2026-05-20, before zhang-wei was replaced on 2026-06-30: the renewal is not "后续",
+    so he is paid for his months; nothing is unallocated."""
+    _set_assignment(base_kb, MID_YEAR, "renewals: [{year: 2026, renewed_on: 2026-05-20, bonus_cny: 120000}]\n")
+    rows = _rows(run_kb, base_kb)
+    got = _amounts(rows)
+    assert got["zhang-wei"] == ("18000.00", "6", "1–6") and got["li-na"] == ("18000.00", "6", "7–12")
+    assert not [r for r in rows if r["角色"] == "未分配"]
+
+
+def test_replacement_and_an_undated_renewal_is_refused(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """With a replacement in the year, a renewal without renewed_on cannot say whether the replaced
+    engineer shares it: an error at the renewal, no report."""
+    _set_assignment(base_kb, MID_YEAR, "renewals: [{year: 2026, bonus_cny: 120000}]\n")
+    r = run_kb("export", "incentives", "--year", "2026", "--format", "csv", "-o", "-", "--root", str(base_kb))
+    assert r.returncode == 1 and "renewed_on" in r.stderr and "被替换者不再享受后续激励" in r.stderr
+
+
+def test_renewal_before_the_split_is_not_paid(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """§9.2.4 pays by the split recorded beforehand: a renewal of 2026-08-20 and a split agreed on
+    2026-09-01 — refused at the renewal's date (exit 1)."""
+    _set_assignment(base_kb, ASSIGNMENT.replace("agreed_on: 2025-08-01", "agreed_on: 2026-09-01"))
+    r = run_kb("export", "incentives", "--year", "2026", "--format", "csv", "-o", "-", "--root", str(base_kb))
+    assert r.returncode == 1, r.stdout
+    assert "早于分配比例的备案日期 2026-09-01" in r.stderr and "clients/acme/client.yml:" in r.stderr
+
+
 def test_replacement_mid_month_credits_the_month_once(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
     # June: zhang-wei 14 days, li-na 16 days → June is li-na's; months add up to 12, not 13.
+    _months_served(base_kb)
     _set_assignment(base_kb, MID_YEAR.replace("since: 2026-07-01", "since: 2026-06-15").replace("to: 2026-06-30", "to: 2026-06-14"))
     got = _amounts(_rows(run_kb, base_kb))
     assert got["zhang-wei"] == ("15000.00", "5", "1–5")
@@ -97,6 +154,7 @@ assignment:
 
 
 def test_rounding_adds_up(base_kb: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    _months_served(base_kb)
     _set_assignment(
         base_kb,
         MID_YEAR.replace("since: 2026-07-01", "since: 2026-08-01").replace("to: 2026-06-30", "to: 2026-07-31"),
@@ -142,8 +200,25 @@ def test_other_years_and_english(base_kb: Path, run_kb) -> None:  # type: ignore
     assert "No renewals in 2025" in r.stderr
 
 
+def test_xlsx_shows_the_unallocated_remainder(base_kb: Path, run_kb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The workbook's total is what is paid; the replaced engineer's months are their own line."""
+    _set_assignment(base_kb, MID_YEAR)
+    out = tmp_path / "bonus.xlsx"
+    assert run_kb("export", "incentives", "--year", "2026", "--root", str(base_kb), "-o", str(out)).returncode == 0
+    ws = load_workbook(out).worksheets[0]
+    head = [c.value for c in ws[1]]
+    amount = head.index("金额（元）")
+    rows = list(ws.iter_rows(values_only=True))
+    total = next(row for row in rows if row[0] == "合计")
+    rest = next(row for row in rows if str(row[0]).startswith("未分配（被替换工程师的月份"))
+    assert Decimal(str(total[amount])) == Decimal("102000") and Decimal(str(rest[amount])) == Decimal("18000")
+    assert [row[head.index("角色")] for row in rows].count("未分配") == 1
+    assert "未分配" in load_workbook(out).worksheets[1]["A4"].value
+
+
 def test_xlsx_matches_csv(base_kb: Path, run_kb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _set_assignment(base_kb, MID_YEAR)
+    _months_served(base_kb)
     out = tmp_path / "bonus.xlsx"
     r = run_kb("export", "incentives", "--year", "2026", "--root", str(base_kb), "--today", "2026-11-24", "-o", str(out))
     assert r.returncode == 0, r.stderr

@@ -37,7 +37,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("kpi", "绩效考核（§9.1）", "KPI assessment (§9.1)"),
 )
 MONEY = ("bonus_cny", "prorated_cny", "amount_cny")
-ROLE = {"account_manager": Msg("客户经理", "account manager"), "engineer": Msg("专属工程师", "dedicated engineer")}
+ROLE = {
+    "account_manager": Msg("客户经理", "account manager"),
+    "engineer": Msg("专属工程师", "dedicated engineer"),
+    "unallocated": Msg("未分配", "unallocated"),  # a replaced engineer's months (§9.3.2): paid to nobody
+}
 
 
 def headers(lang: Lang) -> list[str]:
@@ -136,7 +140,9 @@ METHOD = Msg(
     "计算方法（《专属工程师管理办法》V4）\n"
     "1. 每条续约的年度保有奖励按当年专属服务月份折算：年度奖金 / 12 × 当年服务月份（§9.3.1）。\n"
     "2. 折算后的奖金按备案的分配比例分给客户经理和专属工程师（§9.2.3）；未备案比例的客户不出报表（报错）。\n"
-    "3. 专属工程师的份额按各自服务的月份计：年内被替换的工程师只计实际服务月份，此后不再享受激励（§9.3.2）。\n"
+    "3. 专属工程师的份额按各自服务的月份计：年内被替换的工程师只计实际服务月份，此后不再享受激励（§9.3.2）。"
+    "按 policy.yml 的 incentive.replaced_engineer_share: none（默认解读），替换之后才完成的续约不分给被替换者，"
+    "其服务月份的份额单列为“未分配”行，不计入“合计（发放）”；months-served 则仍按其服务月份发放。\n"
     "4. 某月计给服务天数最多的工程师，且客户当月专属服务不少于半个月；天数相同时计给接任者。仍在服务的指派计到年底。\n"
     "5. 金额精确计算后四舍五入到分，尾差按最大余数分配，各人金额之和等于折算奖金。\n"
     "6. 绩效挂钩（§9.2.3、§9.1）：“绩效考核”列列出专属工程师计奖月份所在季度的考核指标（kb import tickets）及是否达到 policy.yml 的目标；"
@@ -145,7 +151,9 @@ METHOD = Msg(
     "1. Each renewal's annual bonus is prorated by the months of dedicated service that year: bonus / 12 × months (§9.3.1).\n"
     "2. The prorated bonus is split by the recorded split (§9.2.3); a client without a recorded split is an error.\n"
     "3. The engineers' share is paid per engineer for the months each served; an engineer replaced during the year "
-    "gets nothing after (§9.3.2).\n"
+    "gets nothing after (§9.3.2). With policy.yml incentive.replaced_engineer_share: none (the default reading), a "
+    "renewal completed after the replacement pays the replaced engineer nothing: the share of their months is an "
+    "\"unallocated\" row, outside the total paid; with months-served they are paid for their months.\n"
     "4. A month goes to whoever served most of its days, if the client had dedicated service for at least half of it; "
     "on a tie, to the incoming engineer. A running assignment counts to the end of the year.\n"
     "5. Amounts are exact, rounded half up to the fen; remainders go by largest remainder so the parts add up.\n"
@@ -178,11 +186,18 @@ def to_xlsx(payouts: Sequence[Payout], year: int, lang: Lang, kb: KB | None = No
     for rec in records(payouts, lang, kb):
         xlsx_row(ws, [rec[k] for k in keys])
         total += rec["amount_cny"]
+    unallocated = sum((p.unallocated for p in payouts), Decimal("0.00"))
     ws.append([])
     amount_col = keys.index("amount_cny") + 1
-    xlsx_row(ws, ["合计" if lang == "zh" else "Total", *([""] * (amount_col - 2)), total])
+    # "合计" is what is paid; a replaced engineer's unallocated months (§9.3.2) are a line of their own
+    xlsx_row(ws, ["合计" if lang == "zh" else "Total", *([""] * (amount_col - 2)), total - unallocated])
     ws.cell(ws.max_row, 1).font = bold
     ws.cell(ws.max_row, amount_col).font = bold
+    if unallocated:
+        label = "未分配（被替换工程师的月份，§9.3.2）" if lang == "zh" else "Unallocated (replaced engineers' months, §9.3.2)"
+        xlsx_row(ws, [label, *([""] * (amount_col - 2)), unallocated])
+        ws.cell(ws.max_row, 1).font = bold
+        ws.cell(ws.max_row, amount_col).font = bold
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             if cell.column in money_cols:

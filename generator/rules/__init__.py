@@ -36,7 +36,7 @@ def rule(rule_id: str, section: str = "—") -> Callable[[RuleFn], RuleFn]:
 
 
 def all_rules() -> list[Rule]:
-    from . import assignment, calendar, clients, deadlines, engineers, kpi, lifecycle, refs, secrets, workflow  # noqa: F401  (they register on import)
+    from . import assignment, calendar, clients, deadlines, engineers, kpi, lifecycle, refs, secrets, split, workflow  # noqa: F401  (they register on import)
 
     return list(_REGISTRY.values())
 
