@@ -154,3 +154,22 @@ def test_a_killed_zensical_build_leaves_no_config_behind(tmp_path: Path) -> None
                         "--no-forms"], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stdout + r.stderr
     assert not dead.exists() and live.exists()
+
+
+def test_text_attachments_are_masked_in_the_staff_site(tmp_path: Path) -> None:
+    """A downloadable text attachment that repeats a contact's number: masked in the staff copy,
+    as committed in the team copy; a picture is copied byte for byte."""
+    kb = _example_repo(tmp_path / "kb")
+    log = kb / "clients" / "hx-logistics" / "files" / "xt-2026-0226-wh-hub-traffic.log"
+    original = log.read_text(encoding="utf-8")
+    phone = next(v for v in _personal(kb) if v.isdigit() and "clients/hx-logistics/client.yml" in _personal(kb)[v])
+    log.write_text(original + f"\n# 现场联系人电话 {phone}\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(kb), "--today", "2026-11-24",
+                        "--no-forms", "--audience", "both"], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rel = Path("generated") / "clients" / "hx-logistics" / "files" / log.name
+    staff, team = (kb / "public" / rel).read_text(encoding="utf-8"), (kb / "public-team" / rel).read_text(encoding="utf-8")
+    assert phone not in staff and f"{phone[:3]}****{phone[-4:]}" in staff
+    assert phone in team and team == log.read_text(encoding="utf-8")
+    picture = Path("generated") / "clients" / "hx-logistics" / "files" / "topology.png"
+    assert (kb / "public" / picture).read_bytes() == (kb / "clients" / "hx-logistics" / "files" / "topology.png").read_bytes()

@@ -176,17 +176,17 @@ def _build(
     pictures = PictureCache(kb_root)
     counts: list[tuple[int, int]] = []
 
-    def site(out_dir: str, published: Outcome) -> Site:
+    def site(out_dir: str, published: Outcome, rewrite: Callable[[str], str] | None = None) -> Site:
         jobs = [] if no_forms else form_jobs(published, day, kb_root, pictures)
         return (
             out_dir,
-            lambda: counts.append((generate(kb_root, published, day, jobs, pictures), len(jobs))),
+            lambda: counts.append((generate(kb_root, published, day, jobs, pictures, rewrite), len(jobs))),
             lambda fresh: (write_forms(jobs, fresh), write_feeds(calendar_feeds(published, day), fresh)),
         )
 
     sites: list[Site] = []
     if audience in ("staff", "both"):
-        sites.append(site("public", _staff(kb_root, outcome)))
+        sites.append(site("public", *_staff(kb_root, outcome)))
     if audience in ("team", "both"):
         sites.append(site(TEAM_DIR if audience == "both" else "public", outcome))
     try:
@@ -212,13 +212,16 @@ def _build(
     cache_note(lang, outcome.history, pictures.note())
 
 
-def _staff(kb_root: Path, outcome: Outcome) -> Outcome:
-    """The outcome the staff site is rendered from: personal data masked (generator.personal)."""
-    from ..personal import mask_outcome
+def _staff(kb_root: Path, outcome: Outcome) -> tuple[Outcome, Callable[[str], str]]:
+    """The outcome the staff site is rendered from, personal data masked (generator.personal),
+    and the same masking for the text attachments it copies."""
+    from ..personal import mask_outcome, masker
     from ..pipeline import find_schemas
     from ..schemas import SchemaSet
 
-    return mask_outcome(outcome, SchemaSet.from_dir(find_schemas(kb_root)))
+    schemas = SchemaSet.from_dir(find_schemas(kb_root))
+    m = masker(outcome, schemas)
+    return mask_outcome(outcome, schemas), lambda text: m.text(text, "")
 
 
 def calendar_feeds(outcome: Outcome, day: dt.date) -> dict[str, bytes]:
@@ -262,7 +265,11 @@ def serve_cmd(addr: str, engine: str | None, audience: str, lang: Lang, root: st
     def regenerate() -> None:
         day = today_of(today, lang)
         outcome = run_pipeline(kb_root, day, lang)
-        generate(kb_root, _staff(kb_root, outcome) if audience == "staff" else outcome, day)
+        if audience == "staff":
+            published, rewrite = _staff(kb_root, outcome)
+            generate(kb_root, published, day, rewrite=rewrite)
+        else:
+            generate(kb_root, outcome, day)
         n = sum(1 for f in outcome.findings if f.severity is Severity.ERROR)
         click.echo(say(lang, f"kb：已重新生成页面（{n} 个错误）。", f"kb: pages regenerated ({n} errors)."))
 
