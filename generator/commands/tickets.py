@@ -39,7 +39,7 @@ def import_tickets_cmd(export: str, sheet: str | None, force: bool, root: str | 
 def _show(f: Finding, lang: Lang) -> None:
     click.echo(f"{f.file}:{f.line}:{f.column}: {f.severity.value} {f.rule} {f.message(lang)}", err=True)
     if f.hint(lang):
-        click.echo(f"    {say(lang, '提示', 'hint')}：{f.hint(lang)}", err=True)
+        click.echo(f"    {say(lang, '提示：', 'hint: ')}{f.hint(lang)}", err=True)
 
 
 def import_tickets(export: str, sheet: str | None, force: bool, root: str | None, lang: Lang) -> int:
