@@ -262,3 +262,23 @@ def test_incentive_report_shows_the_kpi_assessment_beside_an_unchanged_payout(kb
     assert "2026-Q1 无考核数据" in zw and "2026-Q4 MTTR 3h，满意度 5" in zw  # hand-typed Q3 of the base KB is superseded
     assert {k: v["金额（元）"] for k, v in after.items()} == {k: v["金额（元）"] for k, v in before.items()}
     assert all(v["绩效考核（§9.1）"] == "" for k, v in after.items() if k != "zhang-wei")  # the account manager
+
+
+def test_trend_has_kb_completeness_per_quarter_from_git(kb: Path, tmp_path: Path, run_kb: Run) -> None:
+    """The fourth trend panel: the share of the engineer's clients whose KB was complete in the last
+    version committed by the quarter's end (the base KB was first committed on 2026-11-13)."""
+    from generator.render.site import kpi_series
+
+    export = tmp_path / "export.csv"
+    export.write_text(GOOD, encoding="utf-8")
+    assert run_kb("import", "tickets", str(export), "--root", str(kb)).returncode == 0
+    commit_all(kb, "导入工单指标", "2026-11-20T10:00:00+08:00")
+    result = check(kb, dt.date(2026, 11, 24))
+    trend = kpi_series(result.kb, "zhang-wei", result.history)
+    assert trend is not None
+    quarters_, series = trend
+    assert quarters_ == ["2026-Q3", "2026-Q4"]
+    assert [s.title for s in series] == ["MTTR（小时）", "满意度", "专人处理率（%）", "知识库完整（%）"]
+    assert series[0].values == [3.0, 3.0] and series[2].values == [80.0, 100.0]
+    assert series[3].values == [0.0, 100.0]  # nothing committed by 2026-09-30; complete since 2026-11-13
+    assert kpi_series(result.kb, "zhang-wei", None) is not None  # without git the panel has no points

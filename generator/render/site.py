@@ -18,8 +18,9 @@ from markupsafe import Markup
 
 from .. import boundary, routing
 from ..clock import CHINA
-from ..facts import ACTIVE, KEEPS_KB, kb_completeness, kpi_quarters, period_end, served_by
+from ..facts import ACTIVE, KEEPS_KB, engineer_on, kb_completeness, kpi_quarters, period_end, quarter_bounds, served_by
 from ..finding import Severity
+from ..history import History
 from ..model import KB, Client
 from ..redact import NOTHING, Withheld
 from . import diagrams, routing_table
@@ -146,7 +147,7 @@ def build_pages(
     )
     for e in engineers:
         view = engineer_view(s, e)
-        trend = kpi_series(kb, e.id)
+        trend = kpi_series(kb, e.id, s.history)
         if trend is not None:
             out[f"engineers/kpi/{e.id}.svg"] = picture(picture_key("kpi", *trend), _trend_drawer(*trend)) or b""
             view["kpi_chart"] = f"kpi/{e.id}.svg"
@@ -237,8 +238,28 @@ def build_pages(
     return out
 
 
-def kpi_series(kb: KB, engineer_id: str) -> tuple[list[str], list[Series]] | None:
-    """The engineer's trend panels (MTTR, satisfaction, continuity per quarter), None without figures."""
+def kb_complete_share(kb: KB, history: History | None, engineer_id: str, quarter: str) -> float | None:
+    """§9.1's third figure per quarter, from git: of the dedicated clients the engineer served on
+    the quarter's last day, the share (%) whose knowledge base was complete (all six §5.2
+    sections) in the last version of client.yml committed by then. None without history."""
+    bounds = quarter_bounds(quarter)
+    if history is None or not history.available or bounds is None:
+        return None
+    last = bounds[1]
+    served = [c for c in kb.clients.values() if engineer_on(c, last) == engineer_id]
+    if not served:
+        return None
+    complete = 0
+    for c in served:
+        versions = [v for v in history.versions.get(c.where.file, ()) if v.commit.date <= last]
+        facts = history.facts.get(versions[-1].blob or "") if versions else None
+        complete += bool(facts is not None and facts.kb_complete)
+    return round(100 * complete / len(served), 1)
+
+
+def kpi_series(kb: KB, engineer_id: str, history: History | None = None) -> tuple[list[str], list[Series]] | None:
+    """The engineer's trend panels (MTTR, satisfaction, continuity, KB completeness per quarter),
+    None without figures."""
     views = kpi_quarters(kb, engineer_id)
     if not views:
         return None
@@ -248,6 +269,7 @@ def kpi_series(kb: KB, engineer_id: str) -> tuple[list[str], list[Series]] | Non
         Series("满意度", [v.satisfaction for v in views], p.kpi_satisfaction_min if p else None),
         Series("专人处理率（%）", [None if v.continuity is None else round(100 * v.continuity, 1) for v in views],
                None if p is None or p.kpi_continuity_min is None else round(100 * p.kpi_continuity_min, 1)),
+        Series("知识库完整（%）", [kb_complete_share(kb, history, engineer_id, v.quarter) for v in views], 100.0),
     ]
 
 
