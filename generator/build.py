@@ -328,7 +328,15 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
         temporary_priority=None
         if prio is None
         else Period(
-            date_at(prio, "from"), date_at(prio, "until"), text_at(prio, "reason"), text_at(prio, "requested_by")
+            date_at(prio, "from"),
+            date_at(prio, "until"),
+            text_at(prio, "reason"),
+            text_at(prio, "requested_by"),
+            tuple(
+                Period(date_at(x, "from"), date_at(x, "until"), text_at(x, "reason"), text_at(x, "requested_by"))
+                for x in list_at(prio, "history")
+                if isinstance(x, dict)
+            ),
         ),
         reviews=tuple(
             Review(

@@ -9,8 +9,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .model import KB, Client, Kpi, KpiFigures, Review
+
+if TYPE_CHECKING:
+    from .policy import Policy
 
 # Clients whose engineer is serving them now (§7.2.4 service started; §9.3.3 temporary priority).
 # A suspended client (§8.4) is not: its tickets go to the standard queue and it does not count
@@ -81,6 +85,25 @@ def transition_end(kb: KB) -> dt.date | None:
     if p is None or p.effective_on is None or p.transition_months is None:
         return None
     return period_end(p.effective_on, p.transition_months)
+
+
+def criteria_met(c: Client, p: Policy | None) -> list[str]:
+    """The §7.1 key-client criteria the client meets, in the policy's words (empty: none): a monthly
+    contract above ``key_client.monthly_contract_cny``, a margin above a set ``monthly_margin_cny``,
+    brand value, a complex environment, a higher SLA — each with its evidence written."""
+    cr = c.criteria
+    if cr is None:
+        return []
+    held = []
+    contract, margin = cr.monthly_contract_cny, cr.monthly_margin_cny
+    if contract is not None and p and p.monthly_contract_cny is not None and contract > p.monthly_contract_cny:
+        held.append(f"月合同金额 {contract:,} 元超过 {p.monthly_contract_cny:,} 元")
+    if margin is not None and p and p.monthly_margin_cny is not None and margin > p.monthly_margin_cny:
+        held.append(f"月毛利 {margin:,} 元超过 {p.monthly_margin_cny:,} 元")
+    for value, zh in ((cr.brand_value, "品牌价值"), (cr.complex_environment, "技术环境复杂"), (cr.high_sla, "高 SLA 要求")):
+        if value:
+            held.append(f"{zh}：{value}")
+    return held
 
 
 def served_by(kb: KB) -> dict[str, list[Client]]:

@@ -323,6 +323,7 @@ class Period:
     until: Date | None = None
     reason: str | None = None
     requested_by: str | None = None
+    history: tuple[Period, ...] = ()  # §9.3.3: earlier periods of temporary priority (at most 6 months in all)
 
 
 @dataclass(frozen=True)

@@ -381,6 +381,7 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
         if a and a.incentive_split
         else "—",
         "assigned": _assigned(kb, c),
+        "temporary": _temporary(c),
         "load_plan": a.load_plan if a and a.load_plan else "—",
         "transition": f"{c.transition.klass} 类" + (f"：{c.transition.plan}" if c.transition.plan else "")
         if c.transition and c.transition.klass
@@ -399,6 +400,16 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
         ],
         "kpis": client_kpi_rows(kb, c.id),
     }
+
+
+def _temporary(c: Client) -> str:
+    """"2026-09-01～2027-02-28，客户成功部 周婷 申请：…" — temporary priority and its earlier periods (§9.3.3)."""
+    tp = c.temporary_priority
+    if tp is None:
+        return "—"
+    now = f"{tp.start or '?'}～{tp.until or '?'}，{tp.requested_by or '申请部门未写'} 申请" + (f"：{tp.reason}" if tp.reason else "")
+    earlier = join([f"{x.start or '?'}～{x.until or '?'}" for x in tp.history])
+    return now + (f"（此前：{earlier}）" if earlier else "")
 
 
 def _assigned(kb: KB, c: Client) -> Any:

@@ -36,7 +36,20 @@ def rule(rule_id: str, section: str = "—") -> Callable[[RuleFn], RuleFn]:
 
 
 def all_rules() -> list[Rule]:
-    from . import assignment, calendar, clients, deadlines, engineers, kpi, lifecycle, refs, secrets, split, workflow  # noqa: F401  (they register on import)
+    from . import (  # noqa: F401  (they register on import)
+        assignment,
+        calendar,
+        clients,
+        deadlines,
+        engineers,
+        kpi,
+        lifecycle,
+        priority,
+        refs,
+        secrets,
+        split,
+        workflow,
+    )
 
     return list(_REGISTRY.values())
 
