@@ -255,6 +255,7 @@ def client(loaded: Loaded, data: Any, folder: str, valid: bool) -> Client:
                 NamedText(text_at(x, "title") or "", path=text_at(x, "path"), where=xw)
                 for x, xw in items_at(kb, "attachments", kbw)
             ),
+            proofread=_step(mapping_at(kb, "proofread")),
         ),
         assignment=None
         if asg is None

@@ -217,6 +217,7 @@ class KnowledgeBase:
     typical_faults: tuple[Fault, ...] = ()
     common_requests: tuple[NamedText, ...] = ()
     attachments: tuple[NamedText, ...] = ()
+    proofread: Step | None = None  # §7.2.5 内部校对: by whom and when
 
 
 @dataclass(frozen=True)

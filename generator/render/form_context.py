@@ -343,6 +343,10 @@ def client_tree(kb: KB, c: Client, kb_required: bool = False) -> Tree:
             ]
             or missing_row(kb_required, ("title", "steps")),
             "attachments": [{"title": cell(x.title), "path": cell(x.path)} for x in (k.attachments if k else ())],
+            "proofread": {  # §7.2.5 内部校对: the booklet is finished when it is proofread
+                "by": cell(k.proofread.by if k and k.proofread else None, kb_required and dedicated),
+                "on": cell(k.proofread.on if k and k.proofread else None, kb_required and dedicated),
+            },
         },
         "assignment": {
             "engineer": coded(a.engineer if a else None, eng, c.status in ACTIVE),

@@ -286,6 +286,8 @@ KB = Form(
                     Field("客户经理（接口人）", "account_manager.name"),
                     Field("编制日期", expr="meta.today"),
                     Field("知识库完善程度（§9.1）", expr="meta.completeness"),
+                    Field("内部校对人（§7.2.5）", "knowledge_base.proofread.by"),
+                    Field("内部校对日期", "knowledge_base.proofread.on"),
                 )
             ),
         ),

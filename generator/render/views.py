@@ -228,6 +228,7 @@ def client_view(s: SiteInput, c: Client, diagram: str | None, attachments: Mappi
         "interface": (c.account_manager.name or "—") if c.account_manager else MISSING,
         "cadence": {"monthly": "月度", "quarterly": "季度"}.get(c.sync_cadence or "", "—"),
         "kb": f"{kb_completeness(c)}%",
+        "proofread": _proofread(c),
         "findings": finding_rows(kb, s.of_client(c.folder)),
         "exemptions": exemption_rows(s, c.where.file),
         "kb_sections": sections,
@@ -410,6 +411,14 @@ def _temporary(c: Client) -> str:
     now = f"{tp.start or '?'}～{tp.until or '?'}，{tp.requested_by or '申请部门未写'} 申请" + (f"：{tp.reason}" if tp.reason else "")
     earlier = join([f"{x.start or '?'}～{x.until or '?'}" for x in tp.history])
     return now + (f"（此前：{earlier}）" if earlier else "")
+
+
+def _proofread(c: Client) -> Any:
+    """"内部校对：李娜，2025-08-08" (§7.2.5); 【缺】 for a dedicated client without it."""
+    pr = c.knowledge_base.proofread if c.knowledge_base else None
+    if pr is not None and pr.on is not None:
+        return f"{join(pr.by) or '?'}，{pr.on}"
+    return MISSING if c.status == "dedicated" else "—"
 
 
 def _assigned(kb: KB, c: Client) -> Any:

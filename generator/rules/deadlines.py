@@ -144,8 +144,9 @@ def check_change_1bd(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
 
 @rule("client.kb-30d", "§7.2.5")
 def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
-    """§7.2.5: the knowledge base (all six §5.2 sections) is complete within ``kb_calendar_days``
-    calendar days of ``materials_received_on``."""
+    """§7.2.5: the knowledge base is generated (all six §5.2 sections) **and internally proofread**
+    (``knowledge_base.proofread``) within ``kb_calendar_days`` calendar days of
+    ``materials_received_on``."""
     ready = _ready(kb, history)
     if ready is None:
         return
@@ -158,30 +159,60 @@ def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
         if c.status != "dedicated" or a is None or a.materials_received_on is None or _skip(h, c.where.file):
             continue
         deadline = a.materials_received_on + dt.timedelta(days=days)
-        complete = kb_completeness(c) == 100
+        pct = kb_completeness(c)
+        pr = c.knowledge_base.proofread if c.knowledge_base else None
+        proofread = pr is not None and pr.on is not None and pr.on <= today
         where = c.where.at("application", "materials_received_on")
-        if not complete:
+        if pr is not None and not pr.by:
+            yield make(
+                E,
+                c.where.at("knowledge_base", "proofread"),
+                "client.kb-30d",
+                "内部校对没有写明校对人 by（§7.2.5）。",
+                "The proofreading does not say by whom (§7.2.5).",
+                "添加 knowledge_base.proofread.by。",
+                "Add knowledge_base.proofread.by.",
+            )
+        if pct < 100 or not proofread:
+            todo_zh = f"完成并内部校对，当前完善度 {pct}%" if pct < 100 else "内部校对（六部分已齐，knowledge_base.proofread 尚未记录）"
+            todo_en = f"complete and proofread, {pct}% complete" if pct < 100 else "proofread (all six sections filled, no knowledge_base.proofread)"
             if today <= deadline:
                 yield make(
                     INFO,
                     where,
                     "client.kb-30d",
-                    f"《客户运维知识库》须在 {deadline} 前完成（收到资料后 {days} 个自然日，§7.2.5），还剩 {(deadline - today).days} 天，当前完善度 {kb_completeness(c)}%。",
-                    f"The knowledge base is due on {deadline} ({days} days after the materials, §7.2.5): {(deadline - today).days} days left, {kb_completeness(c)}% complete.",
+                    f"《客户运维知识库》须在 {deadline} 前完成并内部校对（收到资料后 {days} 个自然日，§7.2.5），还剩 {(deadline - today).days} 天，尚待{todo_zh}。",
+                    f"The knowledge base is due on {deadline} ({days} days after the materials, §7.2.5): {(deadline - today).days} days left, still to {todo_en}.",
                     due=deadline,
                 )
             else:
                 yield make(
                     E,
-                    where,
+                    where if pct < 100 else c.where.at("knowledge_base"),
                     "client.kb-30d",
-                    f"《客户运维知识库》已逾期 {(today - deadline).days} 天仍未完成（应于 {deadline} 前完成，§7.2.5），当前完善度 {kb_completeness(c)}%。",
-                    f"The knowledge base is {(today - deadline).days} days overdue (due {deadline}, §7.2.5), {kb_completeness(c)}% complete.",
-                    "补齐 client.kb 列出的缺失部分。",
-                    "Fill in the sections client.kb lists.",
+                    f"《客户运维知识库》已逾期 {(today - deadline).days} 天仍未完成（应于 {deadline} 前生成并内部校对，§7.2.5），当前完善度 {pct}%。"
+                    if pct < 100
+                    else f"《客户运维知识库》已逾期 {(today - deadline).days} 天仍未完成内部校对（应于 {deadline} 前生成并内部校对，§7.2.5）。",
+                    f"The knowledge base is {(today - deadline).days} days overdue (due {deadline}, §7.2.5): still to {todo_en}.",
+                    "补齐 client.kb 列出的缺失部分，校对后写 knowledge_base.proofread: {by, on}。"
+                    if pct < 100
+                    else "校对后写 knowledge_base.proofread: {by: 校对人, on: YYYY-MM-DD}。",
+                    "Fill in the sections client.kb lists, proofread, and record knowledge_base.proofread: {by, on}."
+                    if pct < 100
+                    else "Proofread and record knowledge_base.proofread: {by, on}.",
                     due=deadline,
                 )
             continue
+        if pr is not None and pr.on is not None and pr.on > deadline:
+            yield make(
+                W,
+                c.where.at("knowledge_base", "proofread", "on"),
+                "client.kb-30d",
+                f"《客户运维知识库》于 {pr.on} 才完成内部校对，比期限 {deadline} 晚 {(pr.on - deadline).days} 天（§7.2.5）。",
+                f"The knowledge base was proofread on {pr.on}, {(pr.on - deadline).days} days after the deadline {deadline} (§7.2.5).",
+                "历史无法更改：此条保留在合规看板上。",
+                "History cannot change: this stays on the dashboard.",
+            )
         if not p.judged(a.materials_received_on):
             continue
         first = h.first_kb_complete(c.where.file, a.materials_received_on)
@@ -195,6 +226,30 @@ def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
                 f"完成于提交 {first.sha[:8]}。历史无法更改：此条保留在合规看板上。",
                 f"Completed in {first.sha[:8]}. History cannot change: this stays on the dashboard.",
             )
+
+
+@rule("client.kb-30d", "§7.2.5")
+def check_kb_clock(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
+    """§7.2.5: an approved application records when the materials arrived — the 30-day clock
+    starts there, and without it the deadline would silently never start."""
+    for c in kb.clients.values():
+        a = c.application
+        if c.status not in ("applied", "dedicated", "suspended") or a is None or a.materials_received_on is not None:
+            continue
+        if a.approval is None or a.approval.result != "approved":
+            continue
+        yield make(
+            E,
+            c.where.at("application", "materials_received_on")
+            if c.where.has("application", "materials_received_on")
+            else c.where.at("application"),
+            "client.kb-30d",
+            "申请已终审通过，却没有记录资料提供日期 materials_received_on：§7.2.5 知识库 30 个自然日的准备期从这天起算，缺了它期限无从计算。",
+            "The application is approved but materials_received_on is missing: §7.2.5's 30-day clock starts there, "
+            "and without it the deadline never starts.",
+            "添加 application.materials_received_on: YYYY-MM-DD（申请部门提供齐全资料的日期）。",
+            "Add application.materials_received_on: YYYY-MM-DD (when the applying department supplied the materials).",
+        )
 
 
 def _label(period: Period) -> str:
