@@ -76,7 +76,11 @@ def client(
         },
         "pain_points": {"history": [{"date": None, "summary": None}], "communication": None, "expectations": None},
     }
-    notes = ("criteria 中不适用的标准保持空（即 null）；知识库、指派、申请流程等其余键见 schemas/client.schema.json。",)
+    notes = (
+        "criteria 中不适用的标准保持空（即 null）；知识库、指派、申请流程等其余键见 schemas/client.schema.json。",
+        "终审通过后由运维经理指派：assignment 写 engineer、since（不早于终审日期）与 assigned_by（§7.2.3）；"
+        "知识库六部分完成并内部校对后写 knowledge_base.proofread: {by, on}（§7.2.5）。",
+    )
     return render(schemas, "client", schema_ref, spec, notes)
 
 

@@ -93,6 +93,8 @@ def test_known_values_are_filled_in(base_kb: Path, run_kb) -> None:  # type: ign
     data = load_text((base_kb / "clients/dq-retail/client.yml").read_text(encoding="utf-8"), "x").data
     assert data["id"] == "dq-retail" and data["name"] == "鼎泉 #1 零售: 华东"  # quoted where YAML needs it
     assert (data["status"], data["tier"], data["account_manager"]["name"]) == ("candidate", "gold", "赵敏")
+    header = (base_kb / "clients/dq-retail/client.yml").read_text(encoding="utf-8").split("\nid:")[0]
+    assert "assigned_by" in header and "knowledge_base.proofread" in header  # §7.2.3, §7.2.5: said up front
     assert [s["kind"] for s in data["sites"]] == ["core", "hub", "idc"]  # policy.yml materials lists
     assert [c["level"] for c in data["contacts"]] == ["technical", "business", "decision"]
     assert run_kb("new", "engineer", "wang-fang", "--name", "王芳", "--level", "L2", "--root", str(base_kb)).returncode == 0
