@@ -8,7 +8,6 @@ read from the example KB through the same declaration, so a key marked later is 
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import subprocess
 import sys
@@ -22,18 +21,8 @@ from generator.personal import masks
 from generator.pipeline import find_schemas, read_model
 from generator.schemas import SchemaSet
 
-from .conftest import REPO
+from .conftest import ENGINES, REPO
 from .test_site import _example_repo
-
-ENGINES = [
-    "mkdocs",
-    pytest.param(
-        "zensical",
-        marks=pytest.mark.skipif(
-            importlib.util.find_spec("zensical") is None, reason='zensical is not installed (pip install -e ".[test]")'
-        ),
-    ),
-]
 
 
 def _texts(site: Path) -> Iterator[tuple[str, str]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import json
 import os
 import re
@@ -22,18 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, commit_all, copy_base, git
+from .conftest import ENGINES, REPO, commit_all, copy_base, git
 
 CHROMIUM = Path("/usr/bin/chromium")
-ENGINES = [
-    "mkdocs",
-    pytest.param(
-        "zensical",
-        marks=pytest.mark.skipif(
-            importlib.util.find_spec("zensical") is None, reason='zensical is not installed (pip install -e ".[test]")'
-        ),
-    ),
-]
 # Where each engine documents its search index: Material's search plugin, Zensical's search
 SEARCH_INDEX = {"mkdocs": "search/search_index.json", "zensical": "search.json"}
 HOSTILE = [
