@@ -8,16 +8,15 @@ environment problem it lets through, for the command layer to turn into exit cod
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import posixpath
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import build, exemptions, redact, textfiles
 from .discover import discover
 from .finding import Finding, Lang
+from .gcpause import gc_paused
 from .history import History, read_history
 from .load import DEFAULT_LIMITS, Limits, Loaded, load_file, load_from
 from .model import KB, CalendarYear, Client, Engineer, Handoff, KpiPeriod, Meeting
@@ -51,20 +50,6 @@ class Outcome:
     withheld: Withheld = redact.NOTHING  # what the secret findings flag; ``kb`` already reads it as withheld
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Reading builds hundreds of thousands of small acyclic objects (values, line-map
-    tuples); the cycle collector would scan them again and again for nothing (~25 % of
-    the time for 2,000 dossiers). Nothing here makes cycles, so pause it while reading."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def load_kb(
     root: Path,
     schemas: SchemaSet,
@@ -75,7 +60,7 @@ def load_kb(
     """Read every file of the KB into the model; findings for whatever was wrong.
     ``clients`` limits the client folders read (engineers and the policy are always read);
     ``tree`` reads the files from there (a commit's tree) instead of the folder ``root``."""
-    with _gc_paused():
+    with gc_paused():
         return _load_kb(root, schemas, limits, clients, tree=tree)
 
 
@@ -195,7 +180,7 @@ def read_model(
     exports); ``clients`` limits the client folders read. Findings: loading and schemas only.
     Values the secret scan flags read as withheld, as in :func:`check`."""
     schemas = SchemaSet.from_dir(find_schemas(root))
-    with _gc_paused():
+    with gc_paused():
         kb, findings, loaded = _load_kb(root, schemas, limits, clients, scan=False)
     findings.sort(key=Finding.sort_key)
     secrets = list(scan_secrets(kb.texts))

@@ -30,7 +30,8 @@ from typing import NamedTuple
 
 from .facts import engineer_on, quarter_of, standing_in
 from .finding import Finding, Msg, error
-from .importer.table import Table, Value, _fast_time, gc_paused, parse_number, parse_time
+from .gcpause import gc_paused
+from .importer.table import Table, Value, _fast_time, parse_number, parse_time
 from .model import KB, Client, KpiFigures
 
 RULE = "import"

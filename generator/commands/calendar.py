@@ -31,6 +31,7 @@ from .common import (
     read_only_model,
     root_option,
     say,
+    write_text_atomic,
 )
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -108,15 +109,7 @@ def import_notice(notice: str, year: int | None, force: bool, root: str | None, 
         return EXIT_FINDINGS
     body = render_year(parsed, source_of(text, label), _schema_ref(kb_root))
     _check_written(kb_root, rel, body)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(body, encoding="utf-8")
-        tmp.replace(target)
-    except OSError as exc:
-        raise EnvProblem(
-            say(lang, f"无法写入 {target}：{exc.strerror}", f"Cannot write {target}: {exc.strerror}")
-        ) from exc
+    write_text_atomic(target, body, lang)
     off = sum(1 for d in parsed.holidays if d.date.weekday() < 5)
     click.echo(
         say(

@@ -4,6 +4,7 @@ the one exception that means "this command cannot run here" (exit 2)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -180,6 +181,20 @@ as_of_option = click.option(
     default=None,
     help="看知识库在某日（当天结束时，北京时间）或某个提交时的样子，并以那天为“今天”判断；只读 git 对象，不动工作区",
 )
+
+
+def write_text_atomic(target: Path, body: str, lang: Lang) -> None:
+    """Write a KB file whole or not at all (a temporary file beside it, then a rename): a stopped
+    run never leaves half a calendar/ or kpis/ file for kb check to refuse."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(body, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise EnvProblem(
+            say(lang, f"无法写入 {target}：{exc.strerror}", f"Cannot write {target}: {exc.strerror}")
+        ) from exc
 
 
 def write_output(data: bytes, default: str, output: str | None, lang: Lang) -> None:

@@ -4,7 +4,6 @@ quarter (aggregates only, generator/tickets.py computes them; this layer reads, 
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from pathlib import Path
 
@@ -18,7 +17,16 @@ from ..policy import TICKET_COLUMNS
 from ..schemas import SchemaSet
 from ..tickets import REQUIRED, quarters, read_tickets, to_yaml
 from ..validate import validate
-from .common import EXIT_FINDINGS, EXIT_OK, EnvProblem, kb_root_of, lang_option, read_only_model, root_option, say
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    kb_root_of,
+    lang_option,
+    read_only_model,
+    root_option,
+    say,
+    write_text_atomic,
+)
 
 _ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gb18030": "GB18030/GBK", "utf-16": "UTF-16"}
 
@@ -83,13 +91,7 @@ def import_tickets(export: str, sheet: str | None, force: bool, root: str | None
     for q, target, body, old in plans:
         if old == body:
             continue
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_text(body, encoding="utf-8")
-            tmp.replace(target)
-        except OSError as exc:
-            raise EnvProblem(say(lang, f"无法写入 {target}：{exc.strerror}", f"Cannot write {target}: {exc.strerror}")) from exc
+        write_text_atomic(target, body, lang)
         written.append(q)
     enc = _ENCODINGS.get(table.encoding or "", table.encoding or "")
     how = say(lang, f"编码 {enc}", f"encoding {table.encoding}") if table.encoding else say(lang, f"工作表「{table.sheet}」", f"sheet {table.sheet!r}")

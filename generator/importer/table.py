@@ -52,7 +52,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
-import gc
 import hashlib
 import io
 import itertools
@@ -61,12 +60,12 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from ..finding import Finding, Msg, error
+from ..gcpause import gc_paused
 
 MAX_TABLE_BYTES = 256 * 1024 * 1024  # a 200,000-row export is ~25 MB; anything near this is not an export
 MAX_XLSX_UNZIPPED = 1024 * 1024 * 1024  # refuse zip bombs before openpyxl inflates them
@@ -106,20 +105,6 @@ class Table:
 
 
 # ------------------------------------------------------------------ reading
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """A table is 10^5 rows of small acyclic objects (dicts, tuples); the cycle collector would
-    scan them again and again for nothing (most of the time for 200,000 rows), so it is paused
-    while reading — and callers that then check every row (kb import tickets) pause it too."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def read_table(path: str | Path, columns: Mapping[str, str], *, required: Collection[str] = (),
