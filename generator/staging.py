@@ -111,7 +111,7 @@ def _ours(parent: Path, name: str) -> list[_Leftover]:
         entries = list(os.scandir(parent))
     except OSError:
         return []
-    now = time.time()
+    now = _fs_now(parent)
     for e in entries:
         try:
             if not e.is_dir(follow_symlinks=False):
@@ -130,6 +130,18 @@ def _ours(parent: Path, name: str) -> list[_Leftover]:
         elif e.name == f"{name}.old":  # the earlier versions' swap name
             out.append(_Leftover(Path(e.path), True, False))
     return out
+
+
+def _fs_now(parent: Path) -> float:
+    """"Now" on the file system's own clock: the time stamp of a file made this instant. Ages of
+    folders are measured against it, not against ``time.time()``, so a machine clock that differs
+    from the file server's (or a shifted clock under libfaketime) never makes a running build's
+    folder look a day old."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".kb-now-") as f:
+            return os.fstat(f.fileno()).st_mtime
+    except OSError:
+        return time.time()
 
 
 def alive(pid: int) -> bool:

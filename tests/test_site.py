@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ENGINES, REPO, commit_all, copy_base, git
+from .conftest import ENGINES, REPO, UNDER_FAKETIME_NO_LIVE_RELOAD, commit_all, copy_base, git
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Where each engine documents its search index: Material's search plugin, Zensical's search
@@ -380,6 +380,7 @@ def test_strict_build_does_not_publish_errors(tmp_path: Path, run_kb) -> None:  
     assert "diamond" in (kb / "public" / "generated" / "compliance.html").read_text(encoding="utf-8")
 
 
+@UNDER_FAKETIME_NO_LIVE_RELOAD
 @pytest.mark.parametrize("engine", ENGINES)
 def test_serve_regenerates_on_yaml_change(tmp_path: Path, engine: str) -> None:
     """`kb serve`: the page follows an edit of the dossier without restarting."""
