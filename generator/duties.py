@@ -20,7 +20,7 @@ from .workdays import CalendarGap, WorkCalendar
 
 @dataclass(frozen=True)
 class LateEvent:
-    """An event (§8.2) written down after its deadline."""
+    """An event (§8.2) as written down: its first commit, its deadline and how late (0: on time)."""
 
     client: Client
     event: Event
@@ -51,13 +51,13 @@ def lateness(cal: WorkCalendar, day: dt.date, workdays: int, recorded: dt.date) 
     return deadline, cal.workdays_between(deadline, recorded) if recorded > deadline else 0
 
 
-def late_events(
+def recorded_events(
     kb: KB, history: History, cal: WorkCalendar, today: dt.date, clients: list[Client] | None = None
 ) -> tuple[list[LateEvent], set[int]]:
-    """Every event recorded later than ``change_business_days`` working days after it occurred,
-    and the years no calendar covers (their deadlines cannot be computed). Events dated before
-    ``adopted_on`` or after today, files with uncommitted changes and commits dated after today
-    are not judged."""
+    """Every judged event (§8.2) with the commit that first recorded it, its deadline of
+    ``change_business_days`` working days and how late it was (0: on time), and the years no
+    calendar covers (their deadlines cannot be computed). Events dated before ``adopted_on`` or
+    after today, files with uncommitted changes and commits dated after today are not judged."""
     p = kb.policy
     out: list[LateEvent] = []
     gaps: set[int] = set()
@@ -79,9 +79,16 @@ def late_events(
             except CalendarGap as gap:
                 gaps.add(gap.year)
                 continue
-            if late:
-                out.append(LateEvent(c, ev, commit, deadline, late))
+            out.append(LateEvent(c, ev, commit, deadline, late))
     return out, gaps
+
+
+def late_events(
+    kb: KB, history: History, cal: WorkCalendar, today: dt.date, clients: list[Client] | None = None
+) -> tuple[list[LateEvent], set[int]]:
+    """The events of :func:`recorded_events` written down after their deadline."""
+    events, gaps = recorded_events(kb, history, cal, today, clients)
+    return [e for e in events if e.late], gaps
 
 
 def sync_periods(p: Policy, c: Client, today: dt.date) -> list[Period]:

@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,9 @@ from .load import load_bytes
 CACHE_VERSION = 3  # 2: identity keys in the facts; a digest-checked file (cache.py). 3: a dossier's status
 # The KB's data: what the deadline rules read and what "recent changes" lists (not the tool's code).
 _TRACKED = ("clients", "engineers", "policy.yml", "calendar", "kpis")
+
+
+Change = tuple[str, str, str, str]  # (status letter, old path, new path, new blob)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,22 @@ class History:
     facts: Mapping[str, Facts] = field(default_factory=dict)  # by blob id
     commits: tuple[Commit, ...] = ()
     blobs_read: int = 0  # versions parsed in this run (the rest came from the cache)
+    log: tuple[tuple[Commit, tuple[Change, ...]], ...] = field(default=(), repr=False, compare=False)
+
+    def until(self, included: Collection[str]) -> History:
+        """This history as :func:`read_history` with ``rev`` reads it at an earlier commit of the
+        same first-parent line: only the commits in ``included`` (that commit and its first-parent
+        ancestors), nothing uncommitted. One log read serves every month-end of the trends."""
+        if not self.available:
+            return self
+        log = [(c, list(ch)) for c, ch in self.log if c.sha in included]
+        return History(
+            notes=self.notes,
+            versions={k: tuple(v) for k, v in _chains(log, self.facts).items()},
+            facts=self.facts,
+            commits=tuple(c for c, _ in log),
+            log=tuple((c, tuple(ch)) for c, ch in log),
+        )
 
     @property
     def available(self) -> bool:
@@ -336,9 +355,6 @@ def _raw_changes(rest: list[str], prefix: str) -> list[tuple[str, str, str, str]
             i += 2
         out.append((status[0], old.removeprefix(prefix), new.removeprefix(prefix), new_blob))
     return out
-
-
-Change = tuple[str, str, str, str]  # (status letter, old path, new path, new blob)
 
 
 def _parse_log(out: bytes, prefix: str) -> list[tuple[Commit, list[Change]]]:
@@ -630,6 +646,7 @@ def read_history(root: Path, use_cache: bool = True, rev: str | None = None) -> 
         facts=facts,
         commits=tuple(c for c, _ in parsed),
         blobs_read=len(fresh),
+        log=tuple((c, tuple(ch)) for c, ch in parsed),
     )
 
 

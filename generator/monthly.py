@@ -210,7 +210,7 @@ def _late(out: Outcome, start: dt.date, end: dt.date) -> list[Item]:
     return items
 
 
-def _meetings(kb: KB, start: dt.date, end: dt.date) -> list[Meetings]:
+def meetings_in(kb: KB, start: dt.date, end: dt.date) -> list[Meetings]:
     p = kb.policy
     if p is None:
         return []
@@ -334,7 +334,7 @@ def _next(out: Outcome, end: dt.date) -> list[DeadlineRow]:
         if start <= d.due <= stop:
             rows.append(DeadlineRow(d.due, d.subject.zh, d.rule, d.section, d.severity.value, d.message))
     known = {(r.rule, r.subject, r.due) for r in rows}
-    for m in _meetings(out.kb, start, stop):
+    for m in meetings_in(out.kb, start, stop):
         row = DeadlineRow(
             m.due,
             m.client_name,
@@ -388,7 +388,7 @@ _LABELS: dict[str, Msg] = {
 def _month_items(out: Outcome | None, start: dt.date, end: dt.date) -> tuple[list[Item], list[Meetings]]:
     if out is None:
         return [], []
-    meetings = _meetings(out.kb, start, end)
+    meetings = meetings_in(out.kb, start, end)
     items = _late(out, start, end) + _missed(out.kb, meetings)
     items.sort(key=lambda i: (i.due, i.client, i.rule))
     return items, meetings

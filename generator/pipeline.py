@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import build, exemptions, redact, textfiles
+from . import asof, build, exemptions, redact, textfiles
 from .discover import discover
 from .finding import Finding, Lang
 from .gcpause import gc_paused
@@ -50,18 +50,48 @@ class Outcome:
     withheld: Withheld = redact.NOTHING  # what the secret findings flag; ``kb`` already reads it as withheld
 
 
+Built = Client | Engineer | Meeting | Handoff | CalendarYear | KpiPeriod | Policy
+
+
+class Reuse:
+    """What several ``--as-of`` checks of one repository share (the trends read 24 month-ends):
+    each file version — by path, kind and blob id, so by content — read, validated and built
+    once; the first-parent history of HEAD read once, each month-end's history cut from it
+    (:meth:`History.until`). A check with a ``Reuse`` gives the findings a check without one
+    gives (tests/test_trends.py proves it)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[tuple[str, str, str], tuple[Loaded, object, list[Finding], Built | None]] = {}
+        self._line: History | None = None
+        self._order: dict[str, int] | None = None
+        self._shas: list[str] = []
+
+    def history_at(self, sha: str) -> History:
+        if self._line is None or self._order is None:
+            self._line = read_history(self.root)
+            commits = [c for c, _ct in asof.first_parent_commits(self.root)]  # newest first
+            self._shas, self._order = commits, {c: i for i, c in enumerate(commits)}
+        i = self._order.get(sha)
+        if i is None:  # not on HEAD's first-parent line (a ref elsewhere): read it on its own
+            return read_history(self.root, rev=sha)
+        return self._line.until(set(self._shas[i:]))
+
+
 def load_kb(
     root: Path,
     schemas: SchemaSet,
     limits: Limits = DEFAULT_LIMITS,
     clients: Collection[str] | None = None,
     tree: Tree | None = None,
+    reuse: Reuse | None = None,
 ) -> tuple[KB, list[Finding], dict[str, Loaded]]:
     """Read every file of the KB into the model; findings for whatever was wrong.
     ``clients`` limits the client folders read (engineers and the policy are always read);
-    ``tree`` reads the files from there (a commit's tree) instead of the folder ``root``."""
+    ``tree`` reads the files from there (a commit's tree) instead of the folder ``root``;
+    ``reuse`` keeps what each file version gave, for the next commit's tree."""
     with gc_paused():
-        return _load_kb(root, schemas, limits, clients, tree=tree)
+        return _load_kb(root, schemas, limits, clients, tree=tree, reuse=reuse)
 
 
 def _load_kb(
@@ -71,8 +101,11 @@ def _load_kb(
     only: Collection[str] | None = None,
     scan: bool = True,
     tree: Tree | None = None,
+    reuse: Reuse | None = None,
 ) -> tuple[KB, list[Finding], dict[str, Loaded]]:
     source: Tree = tree if tree is not None else WorkTree(root)
+    by_blob = reuse.files if reuse is not None and isinstance(tree, GitTree) else None
+    used: set[tuple[str, str, str]] = set()
     sources, findings = discover(source)
     if only is not None:
         sources = [s for s in sources if s.client is None or s.client in only]
@@ -89,37 +122,43 @@ def _load_kb(
     for src in sources:
         if src.kind == "engineer":
             engineer_ids.add(Path(src.rel).stem)
-        item = load_file(root, src.rel, limits) if tree is None else load_from(tree, src.rel, limits)
+        key = None
+        if by_blob is not None:
+            assert isinstance(tree, GitTree)
+            blob = tree.blob_id(src.rel)
+            key = (src.rel, src.kind, blob) if blob is not None else None
+        known = by_blob.get(key) if by_blob is not None and key is not None else None
+        if key is not None:
+            used.add(key)
+        if known is None:
+            known = _read_one(root, src.rel, src.kind, src.client, limits, schemas, tree)
+            if by_blob is not None and key is not None:
+                by_blob[key] = known
+        item, _data, problems, made = known
         loaded[src.rel] = item
         findings.extend(item.findings)
+        findings.extend(problems)
         if item.text is not None:
             texts[src.rel] = item.text
-        if not item.usable:
-            continue
-        data, problems = validate(item, src.kind, schemas)
-        findings.extend(problems)
-        if data is None:
-            continue
-        valid = not problems
-        if src.kind == "client":
+        if isinstance(made, Client):
+            clients[made.folder] = made
+        elif isinstance(made, Engineer):
+            engineers[made.id] = made
+            engineer_ids.add(made.id)
+        elif isinstance(made, Meeting):
             assert src.client is not None
-            clients[src.client] = build.client(item, data, src.client, valid)
-        elif src.kind == "engineer":
-            e = build.engineer(item, data, Path(src.rel).stem, valid)
-            engineers[e.id] = e
-            engineer_ids.add(e.id)
-        elif src.kind == "meeting":
+            meetings.setdefault(src.client, []).append(made)
+        elif isinstance(made, Handoff):
             assert src.client is not None
-            meetings.setdefault(src.client, []).append(build.meeting(item, data, src.client))
-        elif src.kind == "handoff":
-            assert src.client is not None
-            handoffs.setdefault(src.client, []).append(build.handoff(item, data, src.client))
-        elif src.kind == "calendar":
-            calendars.append(build.calendar_year(item, data))
-        elif src.kind == "kpis":
-            kpis.append(build.kpi_period(item, data))
-        else:
-            policy = build_policy(item, data)
+            handoffs.setdefault(src.client, []).append(made)
+        elif isinstance(made, CalendarYear):
+            calendars.append(made)
+        elif isinstance(made, KpiPeriod):
+            kpis.append(made)
+        elif isinstance(made, Policy):
+            policy = made
+    if reuse is not None and by_blob is not None:  # month-ends come oldest first: a replaced version rarely returns
+        reuse.files = {k: by_blob[k] for k in used}
     if scan:  # attachments and other files, for the secret scan (decided by content, not by name)
         others, problems = textfiles.other_texts(source, set(texts), _attachment_paths(clients, handoffs))
         texts.update(others)
@@ -139,6 +178,38 @@ def _load_kb(
         kpis=tuple(sorted(kpis, key=lambda k: (k.period or "", k.where.file))),
     )
     return kb, findings, loaded
+
+
+def _read_one(
+    root: Path, rel: str, kind: str, client: str | None, limits: Limits, schemas: SchemaSet, tree: Tree | None
+) -> tuple[Loaded, object, list[Finding], Built | None]:
+    """One file read, validated and built into the model: (loaded, data, schema findings, record)."""
+    item = load_file(root, rel, limits) if tree is None else load_from(tree, rel, limits)
+    if not item.usable:
+        return item, None, [], None
+    data, problems = validate(item, kind, schemas)
+    if data is None:
+        return item, None, problems, None
+    valid = not problems
+    made: Built
+    if kind == "client":
+        assert client is not None
+        made = build.client(item, data, client, valid)
+    elif kind == "engineer":
+        made = build.engineer(item, data, Path(rel).stem, valid)
+    elif kind == "meeting":
+        assert client is not None
+        made = build.meeting(item, data, client)
+    elif kind == "handoff":
+        assert client is not None
+        made = build.handoff(item, data, client)
+    elif kind == "calendar":
+        made = build.calendar_year(item, data)
+    elif kind == "kpis":
+        made = build.kpi_period(item, data)
+    else:
+        made = build_policy(item, data)
+    return item, data, problems, made
 
 
 def _attachment_paths(clients: dict[str, Client], handoffs: dict[str, list[Handoff]]) -> list[str]:
@@ -196,18 +267,20 @@ def check(
     git: bool = True,
     lang: Lang = "zh",
     at: str | None = None,
+    reuse: Reuse | None = None,
 ) -> Outcome:
     """Everything ``kb check`` reports for the KB at ``root``, sorted by file and line.
     ``git=False`` skips the history stage (and so the deadline rules). ``at`` (a commit id,
     ``--as-of``) checks the KB as committed there, from git objects only, with the history up
     to that commit (the working tree is not read). The model it returns is the one to publish:
     what the secret findings flag reads as withheld (``lang`` picks the placeholder's language).
-    :class:`~generator.source.GitError` when git cannot list that commit's tree."""
+    :class:`~generator.source.GitError` when git cannot list that commit's tree. ``reuse`` shares
+    file versions and the history between several ``at`` checks of one repository (the trends)."""
     schemas = SchemaSet.from_dir(find_schemas(root))
     tree = GitTree(root, at) if at is not None else None
     try:
-        kb, findings, loaded = load_kb(root, schemas, limits, tree=tree)
-        history = read_history(root, rev=at) if git else None
+        kb, findings, loaded = load_kb(root, schemas, limits, tree=tree, reuse=reuse)
+        history = None if not git else reuse.history_at(at) if reuse is not None and at is not None else read_history(root, rev=at)
         ruled = run_rules(kb, history, today)
         # exemptions apply once, here, after the rules (which never see them)
         ruled = exemptions.apply(ruled, kb, today, {r.id for r in all_rules()})

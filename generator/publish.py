@@ -26,6 +26,7 @@ from .model import Client
 from .pipeline import Outcome
 from .render.site import build_pages, copy_plan
 from .render.views import SiteInput
+from .trends import Trends
 
 GENERATED = Path("site") / "generated"
 
@@ -89,17 +90,19 @@ def generate(
     jobs: list[FormJob] | None = None,
     pictures: PictureCache | None = None,
     rewrite: Callable[[str], str] | None = None,
+    trends: Trends | None = None,
 ) -> int:
     """Write every generated page under ``site/generated/``; returns how many files were written.
     ``jobs`` are the forms the pages link to (written by :func:`mkdocs_build` into public/forms/);
     ``pictures`` the picture cache (else one of its own); ``rewrite`` what the text of a copied
-    text attachment reads as (the staff site's masking, generator.personal)."""
+    text attachment reads as (the staff site's masking, generator.personal); ``trends`` the month-end
+    figures of the 趋势 page (generator.trends; None: the page says they were not read)."""
     plan = copy_plan(root, outcome.kb, outcome.withheld)
     links: dict[str, list[str]] = {}
     for folder, filename, _render in jobs or []:
         links.setdefault(folder, []).append(filename)
     memo = pictures if pictures is not None else PictureCache(root)
-    pages = build_pages(SiteInput(outcome.kb, outcome.findings, outcome.history, today), plan, memo, links)
+    pages = build_pages(SiteInput(outcome.kb, outcome.findings, outcome.history, today, trends), plan, memo, links)
     target = root / GENERATED
     target.parent.mkdir(parents=True, exist_ok=True)
     staging.recover(target.parent, target.name)

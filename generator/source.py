@@ -337,6 +337,14 @@ class GitTree:
             return None
         return entry[2], entry[3]
 
+    def blob_id(self, rel: str) -> str | None:
+        """The id of the blob ``rel`` reads (following links inside the KB), or None: the same id
+        is the same content, so what was read from it once can be reused."""
+        if not self.inside(rel).readable:
+            return None
+        blob = self._blob(rel)
+        return blob[0] if blob is not None else None
+
     def size(self, rel: str) -> int:
         blob = self._blob(rel)
         if blob is None:

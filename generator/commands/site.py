@@ -124,6 +124,7 @@ def _build(
     at: str | None = None,
 ) -> None:
     from ..publish import BuildFailed, PictureCache, Site, build_sites, form_jobs, generate, tidy, write_forms
+    from ..trends import read_trends
 
     tidy(kb_root)  # a build stopped last time (even by kill -9) may have left a swap half done
     tidy(kb_root, TEAM_DIR)
@@ -175,12 +176,13 @@ def _build(
         sys.exit(EXIT_FINDINGS)
     pictures = PictureCache(kb_root)
     counts: list[tuple[int, int]] = []
+    trends = read_trends(kb_root, day, outcome)  # the 趋势 page: month-ends from git (cached)
 
     def site(out_dir: str, published: Outcome, rewrite: Callable[[str], str] | None = None) -> Site:
         jobs = [] if no_forms else form_jobs(published, day, kb_root, pictures)
         return (
             out_dir,
-            lambda: counts.append((generate(kb_root, published, day, jobs, pictures, rewrite), len(jobs))),
+            lambda: counts.append((generate(kb_root, published, day, jobs, pictures, rewrite, trends), len(jobs))),
             lambda fresh: (write_forms(jobs, fresh), write_feeds(calendar_feeds(published, day), fresh)),
         )
 
@@ -262,14 +264,17 @@ def serve_cmd(addr: str, engine: str | None, audience: str, lang: Lang, root: st
     kb_root = kb_root_of(root, lang)
     chosen = _engine_of(engine, lang)
 
+    from ..trends import read_trends
+
     def regenerate() -> None:
         day = today_of(today, lang)
         outcome = run_pipeline(kb_root, day, lang)
+        trends = read_trends(kb_root, day, outcome)  # past month-ends come from the cache after the first time
         if audience == "staff":
             published, rewrite = _staff(kb_root, outcome)
-            generate(kb_root, published, day, rewrite=rewrite)
+            generate(kb_root, published, day, rewrite=rewrite, trends=trends)
         else:
-            generate(kb_root, outcome, day)
+            generate(kb_root, outcome, day, trends=trends)
         n = sum(1 for f in outcome.findings if f.severity is Severity.ERROR)
         click.echo(say(lang, f"kb：已重新生成页面（{n} 个错误）。", f"kb: pages regenerated ({n} errors)."))
 

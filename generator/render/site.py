@@ -27,6 +27,7 @@ from . import diagrams, routing_table
 from .diagrams.trends import Series, kpi_trend_chart
 from .escape import block, finalize, link, text
 from .lifecycle_view import client_lifecycle, lifecycle_pages
+from .trends_view import client_trend, engineer_trend, trend_pages
 from .views import (
     MISSING,
     STATUS,
@@ -124,6 +125,10 @@ def build_pages(
             diagram = f"network/{c.folder}.svg"
         view = client_view(s, c, diagram, {k: f"{c.folder}/{v}" for k, v in attachments.items()})
         view["lifecycle"] = client_lifecycle(s, c)
+        line = client_trend(s, c.folder)
+        if line is not None:
+            out[f"clients/trend/{c.folder}.svg"] = line[0]
+        view["trend"] = {"src": f"trend/{c.folder}.svg", "caption": line[1]} if line is not None else None
         # Word forms live in public/forms/ (outside the docs): plain links MkDocs does not resolve
         view["forms"] = [
             Markup(f'<a href="../../forms/{quote(c.folder)}/{quote(f)}">{text(f)}</a>')
@@ -147,6 +152,10 @@ def build_pages(
     )
     for e in engineers:
         view = engineer_view(s, e)
+        line = engineer_trend(s, kb, e.id)
+        if line is not None:
+            out[f"engineers/trend/{e.id}.svg"] = line[0]
+        view["trend"] = {"src": f"trend/{e.id}.svg", "caption": line[1]} if line is not None else None
         trend = kpi_series(kb, e.id, s.history)
         if trend is not None:
             out[f"engineers/kpi/{e.id}.svg"] = picture(picture_key("kpi", *trend), _trend_drawer(*trend)) or b""
@@ -193,6 +202,7 @@ def build_pages(
     )
     out["transition.md"] = _transition_page(env, s, clients)
     out.update(lifecycle_pages(env, s, picture, picture_key))
+    out.update(trend_pages(env, s, picture, picture_key))
     out.update(_routing_pages(env, s))
     upcoming = sorted(
         (f for f in s.findings if f.due is not None and f.due <= today + dt.timedelta(days=90)),

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -23,6 +23,9 @@ from ..history import History
 from ..model import KB, Client, Engineer, Step
 from . import diagrams
 from .escape import link, text
+
+if TYPE_CHECKING:
+    from ..trends import Trends
 
 STATUS = {k: v.zh for k, v in labels.STATUS.items()}
 TIER = {k: v.zh for k, v in labels.TIER.items()}
@@ -64,6 +67,7 @@ class SiteInput:
     findings: Sequence[Finding]
     history: History | None
     today: dt.date
+    trends: Trends | None = None  # the month-end figures (generator.trends); None: not read
 
     @functools.cached_property
     def by_file(self) -> dict[str, list[Finding]]:

@@ -17,6 +17,7 @@ credentials at 0 and 47 vendor configuration lines found.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -230,7 +231,14 @@ def scan_text(rel: str, text: str) -> Iterator[Finding]:
 def scan(texts: Mapping[str, str]) -> Iterator[Finding]:
     """The ``secret`` findings of every text (``{KB-relative path: text}``)."""
     for rel, text in texts.items():
-        yield from scan_text(rel, text)
+        yield from _scanned(rel, text)
+
+
+@functools.lru_cache(maxsize=16384)
+def _scanned(rel: str, text: str) -> tuple[Finding, ...]:
+    # The scan is most of a check's rule time (the expressions run over every line); the trends
+    # judge 24 month-ends where most files are the same text, so each (file, text) is scanned once.
+    return tuple(scan_text(rel, text))
 
 
 @rule(RULE, "—")
