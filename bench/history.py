@@ -37,8 +37,9 @@ from generator.pipeline import check  # noqa: E402
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
-def _stream(root: Path, files: list[Path], commits: int, seed: int) -> bytes:
-    """A fast-import stream: the import commit, then ``commits - 1`` small edits."""
+def _stream(root: Path, files: list[Path], commits: int, seed: int, hours: int = 1) -> bytes:
+    """A fast-import stream: the import commit, then ``commits - 1`` small edits, one every
+    ``hours`` working hours."""
     rng = random.Random(seed)
     texts = {f.relative_to(root).as_posix(): f.read_text(encoding="utf-8") for f in files}
     others = [p for p in root.rglob("*") if p.is_file() and p not in set(files) and ".git" not in p.parts]
@@ -62,9 +63,10 @@ def _stream(root: Path, files: list[Path], commits: int, seed: int) -> bytes:
     commit("导入知识库", initial)
     paths = sorted(texts)
     for i in range(1, commits):
-        when += dt.timedelta(hours=1)
-        if when.hour > 18:
-            when = (when + dt.timedelta(days=1)).replace(hour=9)
+        for _ in range(hours):
+            when += dt.timedelta(hours=1)
+            if when.hour > 18:
+                when = (when + dt.timedelta(days=1)).replace(hour=9)
         changed = {}
         for path in rng.sample(paths, rng.randint(1, 3)):
             day = when.date().isoformat()
@@ -77,10 +79,10 @@ def _stream(root: Path, files: list[Path], commits: int, seed: int) -> bytes:
     return b"".join(out)
 
 
-def build_repo(root: Path, n: int, commits: int, seed: int = 11) -> int:
+def build_repo(root: Path, n: int, commits: int, seed: int = 11, hours: int = 1) -> int:
     files, _planted = make_kb(root, n)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    stream = _stream(root, files, commits, seed)
+    stream = _stream(root, files, commits, seed, hours)
     subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"], input=stream, check=True)
     subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard", "main"], check=True)
     return len(files)

@@ -25,7 +25,7 @@ from .duties import late_events, sync_periods
 from .facts import ACTIVE, engineer_on, kb_completeness, kpi_failures, kpi_for, quarter_bounds, quarter_of, served_by
 from .finding import Msg, Severity
 from .model import KB, Client
-from .pipeline import Outcome, check
+from .pipeline import Outcome, Reuse, check
 from .remind import deadlines
 
 KB_RULE = "client.kb-30d"
@@ -173,12 +173,14 @@ def _sections() -> dict[str, str]:
     return {r.id: r.section for r in all_rules()}
 
 
-def state_at(root: Path, day: dt.date, commits: list[tuple[str, int]]) -> tuple[str, Outcome] | None:
+def state_at(
+    root: Path, day: dt.date, commits: list[tuple[str, int]], reuse: Reuse | None = None
+) -> tuple[str, Outcome] | None:
     """The KB as it stood at the end of ``day`` (the --as-of check), or None before the first commit."""
     sha = asof.commit_on(root, day, commits)
     if sha is None:
         return None
-    return sha, check(root, day, at=sha)
+    return sha, check(root, day, at=sha, reuse=reuse)
 
 
 def _late(out: Outcome, start: dt.date, end: dt.date) -> list[Item]:
@@ -400,8 +402,9 @@ def monthly_report(root: Path, month: str) -> MonthReport:
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end.replace(day=1)
     commits = asof.first_parent_commits(root)
-    now = state_at(root, end, commits)
-    before = state_at(root, prev_end, commits)
+    reuse = Reuse(root)  # the two month-ends share their unchanged files and one history read
+    before = state_at(root, prev_end, commits, reuse)
+    now = state_at(root, end, commits, reuse)
     out = now[1] if now else None
     prev = before[1] if before else None
     items, meetings = _month_items(out, start, end)

@@ -35,3 +35,13 @@ def test_bench_tickets_tiny() -> None:
     fig = json.loads(r.stdout)
     assert fig["rows"] == 300 and fig["bad_rows_reported"] == fig["planted_bad_rows"] == 9
     assert fig["tickets_counted"] == 291 and fig["ratio"] is not None
+
+
+def test_bench_trends_tiny() -> None:
+    r = subprocess.run([sys.executable, "bench/trends.py", "-n", "20", "-c", "60", "--hours", "100", "--json"],
+                       cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    fig = json.loads(r.stdout)
+    assert fig["month_ends"] == 24 and fig["judged_cold"] == 24
+    assert fig["judged_warm"] == 0 and fig["cached_warm"] == 24 and fig["same_figures_warm"]
+    assert fig["distinct_commits"] > 12  # one commit every 100 working hours: the month-ends read different commits
