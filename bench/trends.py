@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -31,16 +30,10 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
 from check import bench_root  # noqa: E402
-from history import build_repo  # noqa: E402
+from history import _timed, build_repo  # noqa: E402
 
 from generator.pipeline import check  # noqa: E402
 from generator.trends import read_trends  # noqa: E402
-
-
-def _timed(fn):  # type: ignore[no-untyped-def]
-    t = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t, result
 
 
 def main(argv: list[str] | None = None) -> int:

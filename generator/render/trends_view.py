@@ -160,30 +160,32 @@ def _value(v: int | None) -> Any:
     return "—" if v is None else v
 
 
-def client_trend(s: SiteInput, folder: str) -> tuple[bytes, str] | None:
-    """The client's KB-completeness line and its caption, or None (no trends, or never kept a KB)."""
+def _line(s: SiteInput, values: list[int | None], top: float | None,
+          caption: Callable[[str, int, int, bool], str]) -> tuple[bytes, str] | None:
+    """A small trend line of ``values`` (one per point) and its caption, from the first known value
+    to today's; None without trends or without any value."""
     t = s.trends
     if t is None or not t.available:
         return None
-    values = client_series(t, folder)
     known = [(p, v) for p, v in zip(t.points, values, strict=True) if v is not None]
     if not known:
         return None
     (p0, v0), (_p1, v1) = known[0], known[-1]
-    caption = f"知识库完善度：{p0.month} 月末 {v0}% → 今天 {v1}%" if len(known) > 1 else f"知识库完善度：{v1}%"
-    return sparkline([float(v) if v is not None else None for v in values], top=100, label=caption), caption
+    text = caption(p0.month, v0, v1, len(known) > 1)
+    return sparkline([float(v) if v is not None else None for v in values], top=top, label=text), text
+
+
+def client_trend(s: SiteInput, folder: str) -> tuple[bytes, str] | None:
+    """The client's KB-completeness line and its caption, or None (no trends, or never kept a KB)."""
+    values = client_series(s.trends, folder) if s.trends is not None else []
+    return _line(s, values, 100, lambda m, v0, v1, more: f"知识库完善度：{m} 月末 {v0}% → 今天 {v1}%" if more
+                 else f"知识库完善度：{v1}%")
 
 
 def engineer_trend(s: SiteInput, kb: KB, eid: str) -> tuple[bytes, str] | None:
     """The engineer's load line and its caption, or None (no trends)."""
-    t = s.trends
-    if t is None or not t.available:
-        return None
-    values = engineer_series(t, eid)
-    known = [(p, v) for p, v in zip(t.points, values, strict=True) if v is not None]
-    if not known:
-        return None
     limit = kb.policy.max_clients if kb.policy else None
-    (p0, v0), (_p1, v1) = known[0], known[-1]
-    caption = f"负荷：{p0.month} 月末 {v0} 个客户 → 今天 {v1} 个" + (f"（上限 {limit}）" if limit else "")
-    return sparkline([float(v) if v is not None else None for v in values], top=limit, label=caption), caption
+    values = engineer_series(s.trends, eid) if s.trends is not None else []
+    note = f"（上限 {limit}）" if limit else ""
+    return _line(s, values, limit, lambda m, v0, v1, more: f"负荷：{m} 月末 {v0} 个客户 → 今天 {v1} 个{note}" if more
+                 else f"负荷：{v1} 个客户{note}")

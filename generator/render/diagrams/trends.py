@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .canvas import GREEN, GREY, RED, TEXT, Fmt, _new_figure, _render
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 
@@ -23,21 +24,31 @@ class Series:
     higher_is_better: bool = True
 
 
+def _panels(width: float, height: float, n: int) -> tuple[Figure, list[Axes]]:
+    """A figure of ``n`` panels side by side (at least one)."""
+    fig = _new_figure(width, height, constrained=True)
+    return fig, list(fig.subplots(1, max(n, 1), squeeze=False)[0])
+
+
+def _frame(ax: Axes, title: str) -> None:
+    """What every trend panel shares: no top and right spines, the title, light grid lines."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title, fontsize=9, color=TEXT)
+    ax.tick_params(axis="y", labelsize=7, colors=GREY)
+    ax.grid(axis="y", color="#e5e7eb", zorder=0)
+
+
 def kpi_trend_chart(quarters: Sequence[str], series: Sequence[Series], fmt: Fmt = "svg") -> bytes:
     """One panel per series over ``quarters``: points that miss the target red, others green."""
 
     def draw() -> Figure:
-        fig = _new_figure(max(6.0, 2.4 * len(series)), 2.4, constrained=True)
-        axes = fig.subplots(1, max(len(series), 1), squeeze=False)[0]
+        fig, axes = _panels(max(6.0, 2.4 * len(series)), 2.4, len(series))
         for ax, s in zip(axes, series, strict=False):
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-            ax.set_title(s.title, fontsize=9, color=TEXT)
+            _frame(ax, s.title)
             xs = [i for i, v in enumerate(s.values) if v is not None]
             ys = [v for v in s.values if v is not None]
             ax.set_xticks(range(len(quarters)), labels=list(quarters), fontsize=7, rotation=30)
-            ax.tick_params(axis="y", labelsize=7, colors=GREY)
-            ax.grid(axis="y", color="#e5e7eb", zorder=0)
             if not ys:
                 ax.text(0.5, 0.5, "暂无数据", transform=ax.transAxes, ha="center", va="center", color=GREY)
                 continue
@@ -80,18 +91,13 @@ def month_chart(months: Sequence[str], panels: Sequence[Panel], fmt: Fmt = "svg"
     def draw() -> Figure:
         from matplotlib.ticker import MaxNLocator
 
-        fig = _new_figure(max(6.0, 4.2 * len(panels)), 3.3, constrained=True)
-        axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
+        fig, axes = _panels(max(6.0, 4.2 * len(panels)), 3.3, len(panels))
         labels = [m[2:] if len(m) == 7 else m for m in months]  # 26-07: 25 labels fit under a panel
         step = max(1, (len(labels) + 11) // 12)
         for ax, panel in zip(axes, panels, strict=False):
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-            ax.set_title(panel.title, fontsize=9, color=TEXT)
+            _frame(ax, panel.title)
             xs = list(range(len(months)))
             ax.set_xticks(xs[::step], labels=labels[::step], fontsize=7, rotation=45)
-            ax.tick_params(axis="y", labelsize=7, colors=GREY)
-            ax.grid(axis="y", color="#e5e7eb", zorder=0)
             bottom = [0.0] * len(months)
             colour = iter(PALETTE)
             for name, values in panel.bars:
