@@ -16,7 +16,7 @@ from ..finding import Finding, Severity
 from ..model import KB, Client
 from ..roles import role
 from . import rule
-from .common import make
+from .common import acted_by, make
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -47,26 +47,22 @@ def check_assignment(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
         if a.since is not None and not _under_policy(kb, a.since):
             continue
         yield from _before_approval(kb, c)
-        if not a.assigned_by:
-            yield make(
-                E,
+        yield from acted_by(
+            om,
+            "assignment.assigned_by",
+            a.assigned_by,
+            (
                 aw.at("assigned_by") if aw.has("assigned_by") else aw.at("engineer"),
-                "app.assignment",
                 f"没有记录由谁指派专属工程师 {kb.engineer_name(a.engineer)}（§7.2.3 终审通过后由{om.label}指派）。",
                 f"The assignment of {a.engineer} does not say who made it (§7.2.3: the {om.title_en}, after the approval).",
-                f"添加 assignment.assigned_by: {om.name or om.title}。",
-                f"Add assignment.assigned_by: {om.name or om.title}.",
-            )
-        elif not om.named_in(a.assigned_by):
-            yield make(
-                E,
+            ),
+            (
                 aw.at("assigned_by"),
-                "app.assignment",
                 f"专属工程师须由{om.label}指派（§7.2.3），记录为：{a.assigned_by}。",
                 f"The engineer must be assigned by the {om.title_en} (§7.2.3); recorded: {a.assigned_by}.",
-                f"assigned_by 写{om.label}（见 policy.yml 的 roles.ops_manager）。",
-                f"Write {om.label} under assigned_by (policy.yml roles.ops_manager).",
-            )
+            ),
+            "app.assignment",
+        )
 
 
 def _replacements(kb: KB, c: Client) -> Iterator[Finding]:

@@ -4,9 +4,11 @@ judge (active statuses, period arithmetic, who serves whom) live in ``generator/
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from ..finding import Finding, Msg, Severity
 from ..model import Client
+from ..roles import Role
 
 
 def names(clients: list[Client], most: int = 6) -> str:
@@ -26,3 +28,27 @@ def make(
     due: dt.date | None = None,
 ) -> Finding:
     return Finding(*where, rule, severity, Msg(zh, en), Msg(hint_zh, hint_en), due)
+
+
+def acted_by(
+    who: Role,
+    key: str,
+    written: str | None,
+    missing: tuple[tuple[str, int, int], str, str],
+    wrong: tuple[tuple[str, int, int], str, str],
+    rule: str,
+    extra_zh: str = "",
+) -> Iterator[Finding]:
+    """The policy names who acts (§7.2.3: the ops manager assigns; §9.3.3: the retention team asks):
+    an error when the record does not say who (``missing``: where, zh, en) or says someone else
+    (``wrong``). ``key`` is the record's key path (``assignment.assigned_by``), ``who`` the role
+    (policy.yml ``roles.<role_key>``); the hints are the same for every such record."""
+    field, role_key = key.rsplit(".", 1)[-1], who.key
+    if not written:
+        at, zh, en = missing
+        yield make(Severity.ERROR, at, rule, zh, en, f"添加 {key}: {who.name or who.title}{extra_zh}。",
+                   f"Add {key}: {who.name or who.title}.")
+    elif not who.named_in(written):
+        at, zh, en = wrong
+        yield make(Severity.ERROR, at, rule, zh, en, f"{field} 写{who.label}（见 policy.yml 的 roles.{role_key}）。",
+                   f"Write {who.label} under {field} (policy.yml roles.{role_key}).")

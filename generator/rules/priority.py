@@ -17,7 +17,7 @@ from ..finding import Finding, Severity
 from ..model import KB, Client
 from ..roles import role
 from . import rule
-from .common import make
+from .common import acted_by, make
 
 E = Severity.ERROR
 
@@ -33,26 +33,23 @@ def check_temporary_terms(kb: KB, history: Any, today: dt.date) -> Iterator[Find
         if c.status != "temporary-priority" or tp is None:
             continue
         tw = c.where.sub("temporary_priority")
-        if not tp.requested_by:
-            yield make(
-                E,
+        yield from acted_by(
+            retention,
+            "temporary_priority.requested_by",
+            tp.requested_by,
+            (
                 tw.at(),
-                "priority.temporary",
                 f"临时优先级服务没有写明申请部门：§9.3.3 由{retention.label}申请。",
                 f"Temporary priority does not say who asked for it: the {retention.title_en} does (§9.3.3).",
-                f"添加 temporary_priority.requested_by: {retention.name or retention.title}（可加申请人姓名）。",
-                f"Add temporary_priority.requested_by: {retention.name or retention.title}.",
-            )
-        elif not retention.named_in(tp.requested_by):
-            yield make(
-                E,
+            ),
+            (
                 tw.at("requested_by"),
-                "priority.temporary",
                 f"临时优先级须由{retention.label}申请（§9.3.3），记录为：{tp.requested_by}。",
                 f"Temporary priority must be asked for by the {retention.title_en} (§9.3.3); recorded: {tp.requested_by}.",
-                f"requested_by 写{retention.label}（见 policy.yml 的 roles.retention）。",
-                f"Write {retention.label} under requested_by (policy.yml roles.retention).",
-            )
+            ),
+            "priority.temporary",
+            extra_zh="（可加申请人姓名）",
+        )
         yield from _qualifies(kb, c)
         yield from _in_all(kb, c)
 
