@@ -67,15 +67,21 @@ class Reuse:
         self._order: dict[str, int] | None = None
         self._shas: list[str] = []
 
-    def history_at(self, sha: str) -> History:
+    @property
+    def line(self) -> History:
+        """The history of HEAD (read once; unavailable with its reason, e.g. a shallow clone)."""
         if self._line is None or self._order is None:
             self._line = read_history(self.root)
             commits = [c for c, _ct in asof.first_parent_commits(self.root)]  # newest first
             self._shas, self._order = commits, {c: i for i, c in enumerate(commits)}
-        i = self._order.get(sha)
+        return self._line
+
+    def history_at(self, sha: str) -> History:
+        line = self.line
+        i = self._order.get(sha) if self._order is not None else None
         if i is None:  # not on HEAD's first-parent line (a ref elsewhere): read it on its own
             return read_history(self.root, rev=sha)
-        return self._line.until(set(self._shas[i:]))
+        return line.until(set(self._shas[i:]))
 
 
 def load_kb(

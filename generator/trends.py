@@ -43,6 +43,7 @@ from .history import History
 from .model import KB
 from .monthly import meetings_in
 from .pipeline import Outcome, Reuse, check
+from .source import GitError
 
 MONTHS = 24
 TRENDS_VERSION = 1  # what a Point holds and how it is counted; a change rebuilds the cache
@@ -312,8 +313,17 @@ def read_trends(
         key = _key(sha, day)
         p = cached.get(key)
         if p is None:
-            reuse = reuse if reuse is not None else Reuse(root)
-            p = point(check(root, day, at=sha, reuse=reuse), day, sha)
+            if reuse is None:
+                reuse = Reuse(root)
+                if not reuse.line.available:  # a shallow clone: the past is not all there
+                    return Trends(problem=reuse.line.problem)
+            try:
+                p = point(check(root, day, at=sha, reuse=reuse), day, sha)
+            except (GitError, OSError) as exc:  # a damaged repository: say which month-end, keep the build
+                return Trends(problem=Msg(
+                    f"无法读取 {day} 月末的提交 {sha[:8]}（{exc}）：仓库可能已损坏，运行 git fsck 检查。",
+                    f"Cannot read the commit {sha[:8]} of the month-end {day} ({exc}): the repository may be "
+                    "damaged; run git fsck."))
             computed += 1
         else:
             hits += 1

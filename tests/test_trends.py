@@ -184,3 +184,46 @@ def test_built_site_has_the_trend_page_with_charts(history_repo: Path, tmp_path:
         v.close()
     nav = (site / "index.html").read_text(encoding="utf-8")
     assert "generated/trends.html" in nav and "趋势" in nav
+
+
+def test_a_shallow_clone_says_why(history_repo: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{history_repo}", str(repo)], check=True)
+    for current in (None, check(repo, TODAY)):
+        t = read_trends(repo, TODAY, current, use_cache=False)
+        assert not t.available and t.problem is not None and "浅克隆" in t.problem.zh
+
+
+def test_a_damaged_repository_is_a_reason_not_a_traceback(history_repo: Path, tmp_path: Path, run_kb) -> None:  # type: ignore[no-untyped-def]
+    """Objects missing from old commits (a damaged clone): a missing file version is that month's
+    unreadable file, as kb check --as-of says; a missing tree is git's own reason on the 趋势 page
+    — and the build still publishes today's KB."""
+    repo = tmp_path / "kb"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(history_repo), str(repo)], check=True)
+
+    def commit_of(day: str) -> str:
+        return git(repo, "rev-list", "--first-parent", "-1", f"--before={day}T23:59:59+08:00", "HEAD").strip()
+
+    def drop(obj: str) -> None:
+        (repo / ".git" / "objects" / obj[:2] / obj[2:]).unlink()
+
+    may, june = commit_of("2026-05-31"), commit_of("2026-06-30")
+    blob = git(repo, "rev-parse", f"{may}:clients/beta/client.yml").strip()
+    assert blob != git(repo, "rev-parse", "HEAD:clients/beta/client.yml").strip()  # only the past holds it
+    drop(blob)
+    t = read_trends(repo, TODAY, use_cache=False)
+    by = {p.month: p for p in t.points}
+    unreadable = check(repo, D("2026-05-31"), at=may)
+    assert any(f.file == "clients/beta/client.yml" and f.severity.value == "error" for f in unreadable.findings)
+    assert by["2026-05"].errors == sum(f.severity.value == "error" for f in unreadable.findings)
+    tree = git(repo, "rev-parse", f"{june}^{{tree}}").strip()
+    drop(tree)
+    t = read_trends(repo, TODAY, use_cache=False)
+    assert not t.available and t.problem is not None
+    assert "读取 git 历史失败" in t.problem.zh and tree in t.problem.zh
+    shutil.copy(REPO / "mkdocs.yml", repo / "mkdocs.yml")
+    shutil.copytree(REPO / "site", repo / "site", ignore=shutil.ignore_patterns("generated"))
+    r = run_kb("build", "--root", str(repo), "--today", "2026-11-24", "--no-forms")
+    assert r.returncode in (0, 1) and "Traceback" not in r.stderr, r.stdout + r.stderr
+    page = (repo / "public" / "generated" / "trends.html").read_text(encoding="utf-8")
+    assert "没有趋势可看" in page and "unable to read tree" in page
