@@ -37,7 +37,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
-from generator.importer.table import read_table  # noqa: E402
+from generator.importer.table import scan_table  # noqa: E402
 from generator.pipeline import read_model  # noqa: E402
 from generator.tickets import REQUIRED, quarters, read_tickets, to_yaml  # noqa: E402
 
@@ -85,11 +85,12 @@ def run_import(path: Path, kb: object) -> tuple[float, int, int]:
     assert isinstance(kb, KB) and kb.policy is not None
     cols = kb.policy.ticket_columns
     t = time.process_time()
-    table = read_table(path, cols, required=REQUIRED)
-    tickets, bad = read_tickets(table, kb, cols)
-    for q in quarters(tickets, kb).values():
-        io.StringIO(to_yaml(q, path.name, table.sha256, table.row_count, len(bad)))
-    return time.process_time() - t, len(tickets), len({f.line for f in bad})
+    scan = scan_table(path, cols, required=REQUIRED)
+    read = read_tickets(scan, kb, cols)
+    assert read.refused is None
+    for q in quarters(read, kb).values():
+        io.StringIO(to_yaml(q, path.name, scan.sha256, read.row_count, len(read.findings)))
+    return time.process_time() - t, len(read.tickets), len({f.line for f in read.findings})
 
 
 def main() -> None:

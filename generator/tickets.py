@@ -1,6 +1,11 @@
 """KPIs from a ticket export (§9.1, §5.1, §5.3): rows in, a quarter's aggregates out — pure
-functions of a read :class:`~generator.importer.table.Table` and the model; ``kb import tickets``
-(generator/commands/tickets.py) writes the result to ``kpis/<YYYY-Qn>.yml``.
+functions of an opened table (:func:`~generator.importer.table.scan_table`) and the model;
+``kb import tickets`` (generator/commands/tickets.py) writes the result to ``kpis/<YYYY-Qn>.yml``.
+
+``read_tickets(scan, kb, columns) -> Export`` reads every record once, straight from its cells
+(an export has 10^5 rows; none is kept as a row): the tickets, a finding per bad row, the rows
+read, and the refusal if the file turned out unreadable. ``quarters(export or tickets, kb)``
+aggregates; ``to_yaml`` writes a quarter's file.
 
 Readings (README "KPIs from tickets"):
 
@@ -24,14 +29,14 @@ import datetime as dt
 import difflib
 import operator
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .facts import engineer_on, quarter_of, standing_in
 from .finding import Finding, Msg, error
 from .gcpause import gc_paused
-from .importer.table import Table, Value, _fast_time, parse_number, parse_time
+from .importer.table import Cells, Scan, Table, TimeMemo, Value, parse_number, parse_time
 from .model import KB, Client, KpiFigures
 
 RULE = "import"
@@ -94,7 +99,13 @@ class _Names:
         self.names = {n: next(iter(ids)) for n, ids in by_name.items() if len(ids) == 1}
         self.ambiguous = {n for n, ids in by_name.items() if len(ids) > 1}
         self.choices = sorted({*self.ids.values(), *by_name})
+        # text -> id (None: unknown), asked with stripped text only; so a raw cell found in it is
+        # spelt exactly as its stripped text and may be looked up as it is. Prefilled with every
+        # id and name as written in the KB: an export writes one of those in almost every row.
         self.cache: dict[str, str | None] = {}
+        for text in self.choices:
+            if text == text.strip():
+                self.get(text)
 
     def get(self, text: str) -> str | None:
         if text not in self.cache:
@@ -114,56 +125,73 @@ def _text(v: Value) -> str | None:
     return v.strip() if isinstance(v, str) else str(v)
 
 
-def _time_fast(value: Value) -> dt.datetime | None:
-    if value.__class__ is str:
-        return _fast_time(value)  # type: ignore[arg-type,unused-ignore]
-    return value if value.__class__ is dt.datetime else None  # type: ignore[return-value,unused-ignore]
+# The tickets by client, engineer and day of creation: what the figures depend on besides each
+# ticket's own times and answer.
+Groups = dict[tuple[str, str, dt.date], list[Ticket]]
 
 
-def read_tickets(table: Table, kb: KB, columns: Mapping[str, str]) -> tuple[list[Ticket], list[Finding]]:
-    """The readable tickets of ``table`` and a finding per bad row (at its line and column)."""
+@dataclass(frozen=True)
+class Export:
+    """What :func:`read_tickets` read: the readable tickets, a finding per bad row, the data
+    rows read (blank rows not counted: ``Table.row_count``), and ``refused`` — the file could
+    not be read after all (a malformed CSV, found at its end), with the findings that say why.
+    ``groups`` are the tickets grouped for :func:`quarters` (while the collector is paused)."""
+
+    tickets: list[Ticket]
+    findings: list[Finding]
+    row_count: int
+    groups: Groups = field(repr=False)
+    refused: Table | None = None
+
+
+_FIELDS = ("id", "client", "engineer", "opened", "resolved", "satisfaction")
+_NO_SCORE = -1.0  # "not one of the five answers" in the fast path's lookup
+
+
+def _picker(index: Mapping[str, int]) -> Callable[[Cells], tuple[str, ...]]:
+    """The six raw cells of a CSV record in _FIELDS order (IndexError: a short record); an
+    absent optional column reads as an empty cell — no resolution, no answer — as it does
+    in the values (None)."""
+    at = [index.get(k) for k in _FIELDS]
+    if None not in at:
+        return operator.itemgetter(*at)  # the cells of a CSV are str
+    get = operator.itemgetter(*[i for i in at if i is not None])  # the four required are there
+
+    def pick(cells: Cells) -> tuple[str, ...]:
+        got = iter(get(cells))
+        return tuple("" if i is None else next(got) for i in at)
+
+    return pick
+
+
+def read_tickets(scan: Scan, kb: KB, columns: Mapping[str, str]) -> Export:
+    """Read the tickets of ``scan`` (one pass over its records): a finding per bad row, at its
+    line and column (see the module docstring)."""
     with gc_paused():
-        return _read_tickets(table, kb, columns)
+        return _read_tickets(scan, kb, columns)
 
 
-def _read_tickets(table: Table, kb: KB, columns: Mapping[str, str]) -> tuple[list[Ticket], list[Finding]]:
-    col = {k: next((i + 1 for i, h in enumerate(table.header) if h.strip() == name.strip()), 1) for k, name in columns.items()}
+def _read_tickets(scan: Scan, kb: KB, columns: Mapping[str, str]) -> Export:
+    col = {k: next((i + 1 for i, h in enumerate(scan.header) if h.strip() == name.strip()), 1) for k, name in columns.items()}
     clients = _Names((c.id, c.name) for c in kb.clients.values())
     engineers = _Names((e.id, e.name) for e in kb.engineers.values())
     seen: dict[str, int] = {}
     out: list[Ticket] = []
     findings: list[Finding] = []
-    file = table.source
-    scores: dict[Value, float] = {str(n): float(n) for n in range(1, 6)}
-    scores.update({n: float(n) for n in range(1, 6)})  # XLSX number cells
-    times: dict[Value, dt.datetime | None] = {}  # exports repeat their minutes: parse each spelling once
-    cget, eget = clients.get, engineers.get
-    fields = operator.itemgetter("id", "client", "engineer", "opened", "resolved", "satisfaction")
-    make = tuple.__new__  # Ticket(...) without a Python-level __new__ per row
-    for row in table.rows:
-        v = row.values
-        # The fast path: a row with nothing wrong (almost all of them) in a few dictionary lookups;
-        # any doubt goes to the slow path below, which says what is wrong.
-        tid, craw, eraw, oraw, rraw, sraw = fields(v)
-        if tid.__class__ is str and tid not in seen and craw.__class__ is str and eraw.__class__ is str:
-            cid, eid = cget(craw), eget(eraw)
-            opened_fast = times.get(oraw) if oraw is not None else None
-            if opened_fast is None and oraw is not None:
-                opened_fast = times[oraw] = _time_fast(oraw)
-            resolved_fast = times.get(rraw) if rraw is not None else None
-            if resolved_fast is None and rraw is not None:
-                resolved_fast = times[rraw] = _time_fast(rraw)
-            score_fast = scores.get(sraw) if sraw is not None else None
-            if (cid and eid and opened_fast is not None
-                    and (rraw is None or (resolved_fast is not None and resolved_fast >= opened_fast))
-                    and (sraw is None or score_fast is not None)):
-                seen[tid] = row.line
-                out.append(make(Ticket, (row.line, cid, eid, opened_fast, resolved_fast, score_fast)))
-                continue
+    file = scan.source
+    slow_rows = slow_tickets = 0  # non-blank records the slow path read, and the tickets it kept
+
+    def slow(line: int, cells: Cells) -> None:
+        """Any record the fast path doubts: its values as read_table gives them, every problem said."""
+        nonlocal slow_rows, slow_tickets
+        v = scan.values(cells)
+        if v is None:  # a blank row: not a row at all
+            return
+        slow_rows += 1
         problems: list[tuple[str, Msg, Msg]] = []
 
         def bad(key: str, zh: str, en: str, hint_zh: str = "", hint_en: str = "") -> None:
-            problems.append((key, Msg(zh, en), Msg(hint_zh, hint_en)))  # noqa: B023 - called in this iteration only
+            problems.append((key, Msg(zh, en), Msg(hint_zh, hint_en)))
 
         tid = _text(v.get("id"))
         if tid is None:
@@ -216,58 +244,137 @@ def _read_tickets(table: Table, kb: KB, columns: Mapping[str, str]) -> tuple[lis
             else:
                 score = n
         if tid is not None and tid not in seen:
-            seen[tid] = row.line
+            seen[tid] = line
         if problems:
             for key, msg, hint in problems:
-                findings.append(error(file, row.line, col.get(key, 1), RULE, msg, hint))
-            continue
+                findings.append(error(file, line, col.get(key, 1), RULE, msg, hint))
+            return
         assert opened is not None and refs["client"] and refs["engineer"]
-        out.append(Ticket(row.line, refs["client"], refs["engineer"], opened, resolved, score))
-    return out, findings
+        out.append(Ticket(line, refs["client"], refs["engineer"], opened, resolved, score))
+        slow_tickets += 1
+
+    refused = scan.refused()
+    if refused is not None:  # refused before its first record: nothing to read
+        return Export([], [], 0, {}, refused)
+    if scan.text_cells:
+        _fast(scan, _picker(scan.index), clients.cache, engineers.cache, seen, out, slow)
+    else:  # XLSX: typed cells (numbers, dates); 10^5-row sheets are rare and openpyxl the slower part
+        for line, cells in scan.records:
+            slow(line, cells)
+    return Export(out, findings, len(out) - slow_tickets + slow_rows, _group(out), scan.refused())
 
 
-def quarters(tickets: Iterable[Ticket], kb: KB) -> dict[str, Quarter]:
-    """The aggregates of each quarter the tickets fall in."""
+def _fast(scan: Scan, pick: Callable[[Cells], tuple[str, ...]], client_ids: Mapping[str, str | None],
+          engineer_ids: Mapping[str, str | None], seen: dict[str, int], out: list[Ticket],
+          slow: Callable[[int, Cells], None]) -> None:
+    """The CSV records, almost all of them read here in a few dictionary lookups on the raw
+    cells (an export has 10^5 rows); any doubt — a short or blank record, a cell with
+    spaces around it, an unknown name, a time or answer spelt another way, a duplicate id —
+    goes to ``slow``, which reads the record as read_table would and says what is wrong, if
+    anything.
+
+    Every shortcut is exact: a name's id comes from the same lookup as the slow path's (whose
+    cache holds stripped spellings only), a time is the one TimeMemo reads as parse_time does
+    (its ``parts`` inlined for the common ``DATE TIME``), and an answer is one of the five digits
+    or empty."""
+    memo = TimeMemo()
+    scores: dict[str, float | None] = {"": None, **{str(n): float(n) for n in range(1, 6)}}
+    cget, eget, sget, dget, kget = client_ids.get, engineer_ids.get, scores.get, memo.days.get, memo.clocks.get
+    day_of, clock_of, parts = memo.day, memo.clock, memo.parts
+    append, claim = out.append, seen.setdefault
+    make = tuple.__new__  # Ticket(...) without a Python-level __new__ per row
+
+    for line, cells in scan.records:
+        try:
+            tid, craw, eraw, oraw, rraw, sraw = pick(cells)
+        except IndexError:  # shorter than the header: the slow path reads what is there
+            slow(line, cells)
+            continue
+        # TimeMemo.parts inlined for DATE TIME (a part not read is None: then parts, which also
+        # reads T between them, else the slow path)
+        day, _, clock = oraw.partition(" ")
+        midnight = dget(day) or day_of(day)
+        offset = kget(clock)
+        if offset is None:
+            offset = clock_of(clock)
+        if midnight is None or offset is None:
+            both = parts(oraw)
+            if both is None:
+                slow(line, cells)
+                continue
+            midnight, offset = both
+        opened = midnight + offset
+        resolved = None
+        if rraw:  # empty: an open ticket
+            day, _, clock = rraw.partition(" ")
+            end_day = dget(day) or day_of(day)
+            end_clock = kget(clock)
+            if end_clock is None:
+                end_clock = clock_of(clock)
+            if end_day is not None and end_clock is not None:
+                resolved = end_day + end_clock
+            else:
+                both = parts(rraw)
+                if both is not None:
+                    resolved = both[0] + both[1]
+        score = sget(sraw, _NO_SCORE)
+        cid = cget(craw)
+        eid = eget(eraw)
+        # the id last: claiming it (the line of its first row) is the one write of a good row
+        if (cid and eid and score is not _NO_SCORE and (resolved >= opened if resolved is not None else not rraw)
+                and tid and tid == tid.strip() and claim(tid, line) == line):
+            append(make(Ticket, (line, cid, eid, opened, resolved, score)))
+        else:
+            slow(line, cells)
+
+
+def _group(tickets: Iterable[Ticket]) -> Groups:
+    """The tickets by client, engineer and day of creation."""
+    groups: Groups = {}
+    for t in tickets:
+        key = (t.client, t.engineer, t.opened.date())
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = []
+        g.append(t)
+    return groups
+
+
+def quarters(tickets: Iterable[Ticket] | Export, kb: KB) -> dict[str, Quarter]:
+    """The aggregates of each quarter the tickets fall in (an :class:`Export`'s grouped already)."""
+    # The tickets are grouped by client, engineer and day — one dictionary lookup per ticket —
+    # and the groups (a few thousand, not 10^5) folded into the tallies. The sums are exact
+    # (fsum) and the median sorts, so the order the hours are collected in changes no figure.
+    groups = tickets.groups if isinstance(tickets, Export) else _group(tickets)
     eng: dict[str, dict[str, _Tally]] = {}
     cli: dict[str, dict[str, _Tally]] = {}
     counts: dict[str, int] = {}
-    owner: dict[tuple[str, dt.date], tuple[str | None, tuple[str, ...]]] = {}
-    quarter: dict[dt.date, str] = {}
-    for t in tickets:
-        day = t.opened.date()
-        q = quarter.get(day)
-        if q is None:
-            q = quarter[day] = quarter_of(day)
-        counts[q] = counts.get(q, 0) + 1
-        c_tallies = cli.get(q)
-        if c_tallies is None:
-            c_tallies, e_tallies = cli[q], eng[q] = {}, {}
-        else:
-            e_tallies = eng[q]
-        c_tally = c_tallies.get(t.client) or c_tallies.setdefault(t.client, _Tally())
-        e_tally = e_tallies.get(t.engineer) or e_tallies.setdefault(t.engineer, _Tally())
-        c_tally.tickets += 1
-        e_tally.tickets += 1
-        if t.resolved is not None:
-            hours = (t.resolved - t.opened).total_seconds() / 3600
-            c_tally.hours.append(hours)
-            e_tally.hours.append(hours)
-        if t.satisfaction is not None:
-            c_tally.scores.append(t.satisfaction)
-            e_tally.scores.append(t.satisfaction)
-        key = (t.client, day)
-        who = owner.get(key)
+    owners: dict[tuple[str, dt.date], tuple[str | None, tuple[str, ...]]] = {}
+    for (client, engineer, day), group in groups.items():
+        q = quarter_of(day)
+        n = len(group)
+        # by index, not name: 10^5 tickets (t[3] opened, t[4] resolved — None: open —, t[5] the answer)
+        hours = [(t[4] - t[3]).total_seconds() / 3600 for t in group if t[4] is not None]
+        scores = [t[5] for t in group if t[5] is not None]
+        counts[q] = counts.get(q, 0) + n
+        c_tallies = cli.get(q) or cli.setdefault(q, {})
+        e_tallies = eng.get(q) or eng.setdefault(q, {})
+        c_tally = c_tallies.get(client) or c_tallies.setdefault(client, _Tally())
+        e_tally = e_tallies.get(engineer) or e_tallies.setdefault(engineer, _Tally())
+        for tally in (c_tally, e_tally):
+            tally.tickets += n
+            tally.hours += hours
+            tally.scores += scores
+        who = owners.get((client, day))
         if who is None:
-            who = owner[key] = _owner(kb, kb.clients[t.client], day)
+            who = owners[client, day] = _owner(kb, kb.clients[client], day)
         dedicated, stand_in = who
         if dedicated is None:
             continue
-        kept = t.engineer == dedicated or t.engineer in stand_in
-        d_tally = e_tally if dedicated == t.engineer else e_tallies.get(dedicated) or e_tallies.setdefault(dedicated, _Tally())
-        c_tally.owned += 1
-        c_tally.kept += kept
-        d_tally.owned += 1
-        d_tally.kept += kept
+        kept = n if engineer == dedicated or engineer in stand_in else 0
+        for tally in (c_tally, e_tallies.get(dedicated) or e_tallies.setdefault(dedicated, _Tally())):
+            tally.owned += n
+            tally.kept += kept
     return {
         q: Quarter(q, {k: v.figures() for k, v in sorted(eng.get(q, {}).items())},
                    {k: v.figures() for k, v in sorted(cli.get(q, {}).items())}, counts[q])

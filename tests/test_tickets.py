@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from generator.pipeline import check
+from generator.tickets import Ticket
 
 from .conftest import commit_all
 
@@ -220,7 +221,7 @@ def test_a_kpis_file_named_after_another_period_is_an_error(kb: Path, tmp_path: 
 
 def test_example_kpis_are_the_example_export_imported(tmp_path: Path) -> None:
     """examples/tickets-2026-Q3.csv imported gives the committed kpis/2026-Q3.yml, byte for byte."""
-    from generator.importer.table import read_table
+    from generator.importer.table import scan_table
     from generator.pipeline import read_model
     from generator.tickets import REQUIRED, quarters, read_tickets, to_yaml
 
@@ -228,11 +229,11 @@ def test_example_kpis_are_the_example_export_imported(tmp_path: Path) -> None:
 
     kb = read_model(REPO).kb
     assert kb.policy is not None
-    table = read_table(REPO / "examples" / "tickets-2026-Q3.csv", kb.policy.ticket_columns, required=REQUIRED)
-    tickets, bad = read_tickets(table, kb, kb.policy.ticket_columns)
-    assert bad == []
-    (q3,) = quarters(tickets, kb).values()
-    body = to_yaml(q3, "tickets-2026-Q3.csv", table.sha256, table.row_count, 0)
+    scan = scan_table(REPO / "examples" / "tickets-2026-Q3.csv", kb.policy.ticket_columns, required=REQUIRED)
+    read = read_tickets(scan, kb, kb.policy.ticket_columns)
+    assert read.findings == [] and read.refused is None
+    (q3,) = quarters(read, kb).values()
+    body = to_yaml(q3, "tickets-2026-Q3.csv", scan.sha256, read.row_count, 0)
     assert body == (REPO / "kpis" / "2026-Q3.yml").read_text(encoding="utf-8")
 
 
@@ -282,3 +283,204 @@ def test_trend_has_kb_completeness_per_quarter_from_git(kb: Path, tmp_path: Path
     assert series[0].values == [3.0, 3.0] and series[2].values == [80.0, 100.0]
     assert series[3].values == [0.0, 100.0]  # nothing committed by 2026-09-30; complete since 2026-11-13
     assert kpi_series(result.kb, "zhang-wei", None) is not None  # without git the panel has no points
+
+
+# ------------------------------------------------------------------ the one-pass reader (issue 15's benchmark)
+
+MIXED_HEADER = ["工单号", "标题", "客户", "处理人", "创建时间", "解决时间", "满意度"]
+MIXED = [  # read straight from the cells (fast) or through the values (slow): the same either way
+    ["M-1", "好", "acme", "张伟", "2026-07-01 09:00", "2026-07-01 11:00", "5"],
+    ["M-2", "斜杠", "艾克美物流", "zhang-wei", "2026/7/2 9:30", "2026/7/2 13:30:15", "4"],
+    ["M-3", "T", "acme", "li-na", "2026-07-03T10:00:00", "2026-07-03T16:00", ""],
+    ["M-4", "中文日期", "acme", "张伟", "2026年7月4日 9:15", "2026-07-04 10:15", "3"],
+    ["M-5", "空格", " 艾克美物流 ", " 张伟", "2026-07-05 09:00 ", "2026-07-05 10:00", " 4 "],
+    ["M-6", "大写", "ACME", "ZHANG-WEI", "2026-07-06 00:00", "2026-07-06 00:00", "4.5"],
+    [],
+    ["", "", "", "", "", "", ""],
+    ["M-7", "多行\n标题\n三行", "acme", "李娜", "2026-08-11 10:00", "2026-08-11 16:00", "5"],
+    ["M-8", "短行", "acme", "张伟", "2026-08-12 08:00"],
+    ["M-1", "重复", "acme", "张伟", "2026-07-01 09:00", "2026-07-01 11:00", "5"],
+    [" M-9", "id 带空格", "acme", "张伟", "2026-08-13 9:00", "", ""],
+    ["M-10", "早于", "acme", "张伟", "2026-08-14 09:00", "2026-08-13 09:00", "5"],
+    ["M-11", "满意度", "acme", "张伟", "2026-08-14 09:00", "2026-08-14 10:00", "6"],
+    ["M-12", "客户", "艾克美物留", "张伟", "2026-08-14 09:00", "2026-08-14 10:00", ""],
+    ["M-13", "没有的时间", "acme", "张伟", "2026-07-03 24:00", "", ""],
+    ["M-14", "只有日期", "acme", "张伟", "2026-07-03", "", ""],
+    ["M-15", "全角", "acme", "张伟", "２０２６-07-03 09:15", "2026-07-03 09:45", "５"],
+    ["M-16", "未解决", "acme", "li-na", "2026-09-01 08:00", "  ", ""],
+    ["M-17", "下季度", "acme", "张伟", "2026-10-08 09:00", "2026-10-08 12:00:30", "5"],
+    ["", "没有工单号", "acme", "张伟", "2026-09-02 08:00", "", ""],
+    ["M-18", "二月三十日", "acme", "张伟", "2026-02-30 08:00", "", ""],
+]
+
+
+def _mixed_csv(rows: list[list[str]], pad: bool = False) -> str:
+    """The rows as an export; ``pad`` puts spaces around every cell, which sends every row to the
+    slow path (a cell with spaces around it is never read straight) without changing a value."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(MIXED_HEADER)
+    for r in rows:
+        if not r:
+            buf.write("\n")
+        else:
+            w.writerow([f"  {c} " if pad and c else c for c in r])
+    return buf.getvalue()
+
+
+Found = tuple[int, int, str, str, str]
+
+
+def _read(path: Path, kb: Path) -> tuple[list[Ticket], list[Found], int, dict[str, str]]:
+    """The tickets, the findings (line, column, messages, hint), the rows counted and each quarter's file."""
+    from generator.importer.table import scan_table
+    from generator.pipeline import read_model
+    from generator.tickets import REQUIRED, quarters, read_tickets
+
+    model = read_model(kb).kb
+    cols = dict(model.policy.ticket_columns) if model.policy else {}
+    scan = scan_table(path, cols, required=REQUIRED, display="x")
+    read = read_tickets(scan, model, cols)
+    assert read.refused is None
+    grouped = quarters(read, model)
+    assert grouped == quarters(read.tickets, model)  # the grouping while reading is the reference one
+    ymls = {q: to_yaml_text(v) for q, v in grouped.items()}
+    findings = [(f.line, f.column, f.message.zh, f.message.en, f.hint.zh) for f in read.findings]
+    return read.tickets, findings, read.row_count, ymls
+
+
+def to_yaml_text(q: object) -> str:
+    from generator.tickets import Quarter, to_yaml
+
+    assert isinstance(q, Quarter)
+    return to_yaml(q, "x.csv", "0" * 64, 0, 0)
+
+
+def test_fast_rows_are_read_as_the_slow_path_reads_them(kb: Path, tmp_path: Path) -> None:
+    """The same export read straight from its cells, padded (every row through the slow path),
+    in GB18030 and as XLSX: the same tickets, the same findings at the same line and column, the
+    same rows counted and the same figures."""
+    plain = tmp_path / "plain.csv"
+    plain.write_text(_mixed_csv(MIXED), encoding="utf-8")
+    padded = tmp_path / "padded.csv"
+    padded.write_text(_mixed_csv(MIXED, pad=True), encoding="utf-8")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(_mixed_csv(MIXED).replace("\n", "\r\n").encode("gb18030"))
+    tickets, findings, rows, ymls = _read(plain, kb)
+    assert _read(padded, kb) == (tickets, findings, rows, ymls)
+    assert _read(gbk, kb) == (tickets, findings, rows, ymls)
+
+    # what it found: the lines (M-7's title spans 10-12), the good rows and the figures
+    assert rows == len(MIXED) - 2  # the empty line and the row of empty cells are not rows
+    assert [t[0] for t in tickets] == [2, 3, 4, 5, 6, 7, 10, 13, 15, 21, 22, 23]
+    assert sorted({f[0] for f in findings}) == [14, 16, 17, 18, 19, 20, 24, 25]
+    by_line = {t[0]: t for t in tickets}
+    assert by_line[3][3:] == (dt.datetime(2026, 7, 2, 9, 30), dt.datetime(2026, 7, 2, 13, 30, 15), 4.0)
+    assert by_line[7][3:] == (dt.datetime(2026, 7, 6), dt.datetime(2026, 7, 6), 4.5)
+    assert by_line[13][4:] == (None, None)  # the short row: open, no answer
+    assert by_line[21][3] == dt.datetime(2026, 7, 3, 9, 15) and by_line[21][5] == 5.0  # full-width digits
+    assert by_line[22][4] is None  # a resolution of spaces only: open
+    assert any("第 2 行已有" in f[2] for f in findings if f[0] == 14)
+    assert "mttr_hours" in ymls["2026-Q3"] and "2026-Q4" in ymls
+
+    # an XLSX of the same cells: every row read through the values, each at its sheet row
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(MIXED_HEADER)
+    for r in MIXED:
+        ws.append([c if c else None for c in r] if r else [None])
+    xlsx = tmp_path / "same.xlsx"
+    wb.save(xlsx)
+    sheet_row = {}  # CSV line of each record -> its sheet row
+    line = 2
+    for i, r in enumerate(MIXED):
+        sheet_row[line] = i + 2
+        line += 1 + sum(c.count("\n") for c in r)
+    x_tickets, x_findings, x_rows, x_ymls = _read(xlsx, kb)
+    assert x_tickets == [(sheet_row[t[0]], *t[1:]) for t in tickets]
+    assert x_findings == [(sheet_row[f[0]], *f[1:]) for f in findings]
+    assert (x_rows, x_ymls) == (rows, ymls)
+
+
+def test_a_malformed_csv_found_after_the_good_rows_refuses_the_file(kb: Path, tmp_path: Path, run_kb: Run) -> None:
+    """The rows are read as they are split: an unclosed quote at the end still refuses the whole
+    file, and nothing is written."""
+    export = tmp_path / "late.csv"
+    export.write_text(GOOD + 'T-7,"未闭合,acme,张伟,2026-07-01 09:00,,\n', encoding="utf-8")
+    r = run_kb("import", "tickets", str(export), "--root", str(kb))
+    assert r.returncode == 1
+    assert re.search(r"late\.csv:\d+:1: error import CSV 格式错误", r.stderr), r.stderr
+    assert "什么也没有写" in r.stderr and "未知" not in r.stderr
+    assert not (kb / "kpis").exists()
+
+
+def test_an_export_without_satisfaction_or_resolution_columns(kb: Path, tmp_path: Path, run_kb: Run) -> None:
+    export = tmp_path / "short.csv"
+    export.write_text("工单号,客户,处理人,创建时间,解决时间\n"
+                      "S-1,acme,张伟,2026-07-01 09:00,2026-07-01 11:00\n"
+                      "S-2,acme,李娜,2026-07-02 09:00,2026-07-02 13:00\n", encoding="utf-8")
+    r = run_kb("import", "tickets", str(export), "--root", str(kb))
+    assert r.returncode == 0, r.stderr
+    acme = _figures(kb, "2026-Q3")["clients"]["acme"]
+    assert (acme["tickets"], acme["mttr_hours"], acme["satisfaction_answers"], acme["continuity"]) == (2, 3, 0, 0.5)
+    assert "satisfaction" not in acme
+    opened_only = tmp_path / "opened.csv"
+    opened_only.write_text("工单号,客户,处理人,创建时间\nS-1,acme,张伟,2026-07-01 09:00\n", encoding="utf-8")
+    r = run_kb("import", "tickets", str(opened_only), "--root", str(kb), "--force")
+    assert r.returncode == 0, r.stderr
+    acme = _figures(kb, "2026-Q3")["clients"]["acme"]
+    assert (acme["tickets"], acme["resolved"], acme["satisfaction_answers"]) == (1, 0, 0) and "mttr_hours" not in acme
+
+
+@pytest.mark.parametrize(("spelling", "read"), [
+    *((s, True) for s in ("2026-07-03 09:15", "2026-07-03 09:15:07", "2026/7/3 9:15", "2026/07/03 09:15:07",
+                          "2026-7-3 9:15", "2026-07-03T09:15:00", "2026-07-03T09:15", "2026/7/3T9:15",
+                          "2026-07-03 00:00", "2026-12-31 23:59:59", "2028-02-29 12:00")),
+    # not read by the memo: parse_time reads them, or says what is wrong
+    *((s, False) for s in ("2026-02-30 10:00", "2027-02-29 12:00", "2026-07-03 24:00", "2026-07-03 09:60",
+                           "2026-07-03 09:15:60", "2026-07-03 9:5", " 2026-07-03 09:15", "2026-07-03 09:15 ",
+                           "2026-07-03  09:15", "２０２６-07-03 09:15", "2026年7月3日 9:15", "2026.7.3 09:15",
+                           "2026-07/03 09:15", "2026-07-03", "2026-07-03 09:15:07.5", "2026-07-03 09:15+08:00",
+                           "0000-01-01 00:00", "昨天", "", "46206.385")),
+])
+def test_the_time_memo_reads_what_parse_time_reads(spelling: str, read: bool) -> None:
+    """The fast path's times: each one the memo reads is parse_time's, remembered or not."""
+    from generator.importer.table import TimeMemo, parse_time
+
+    memo = TimeMemo()
+    first, again = memo.read(spelling), memo.read(spelling)  # the second from what it remembered
+    assert first == again
+    if read:
+        assert first is not None and first == parse_time(spelling)
+    else:
+        assert first is None
+
+
+def test_scan_table_streams_the_records_read_table_keeps(tmp_path: Path) -> None:
+    from generator.importer.table import read_table, scan_table
+
+    cols = {"id": "工单号", "client": "客户", "note": "备注"}
+    f = tmp_path / "t.csv"
+    f.write_text('工单号,客户\nT-1,a\n\n"T-2","b\nc"\nT-3\n', encoding="utf-8")
+    scan = scan_table(f, cols, required=("id",))
+    assert scan.index == {"id": 0, "client": 1} and scan.text_cells and scan.refused() is None
+    records = list(scan.records)
+    assert [line for line, _ in records] == [2, 3, 4, 6]  # the blank line is a record, not a row
+    assert [scan.values(cells) for _, cells in records] == [
+        {"id": "T-1", "client": "a", "note": None}, None, {"id": "T-2", "client": "b\nc", "note": None},
+        {"id": "T-3", "client": None, "note": None}]
+    assert list(scan.records) == []  # one pass
+    table = read_table(f, cols, required=("id",))
+    assert [(r.line, r.values) for r in table.rows] == [(line, scan.values(c)) for line, c in records if scan.values(c)]
+    broken = tmp_path / "b.csv"
+    broken.write_text('工单号,客户\nT-1,a\nT-2,"b\n', encoding="utf-8")
+    late = scan_table(broken, cols, required=("id",))
+    assert late.refused() is None  # known only once the records are read
+    assert [line for line, _ in late.records] == [2]
+    refused = late.refused()
+    assert refused is not None and refused.rows == () and "CSV" in refused.findings[0].message.zh
+    assert read_table(broken, cols, required=("id",)).findings == refused.findings

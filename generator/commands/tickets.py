@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..finding import Finding, Lang
-from ..importer.table import read_table
+from ..importer.table import scan_table
 from ..load import load_bytes
 from ..pipeline import find_schemas
 from ..policy import TICKET_COLUMNS
@@ -54,22 +54,23 @@ def import_tickets(export: str, sheet: str | None, force: bool, root: str | None
     kb_root = kb_root_of(root, lang)
     kb = read_only_model(kb_root, lang).kb
     columns = dict(kb.policy.ticket_columns) if kb.policy is not None else dict(TICKET_COLUMNS)
-    table = read_table(export, columns, required=REQUIRED, display=export, sheet=sheet)
-    if not table.ok:
-        for f in table.findings:
+    table = scan_table(export, columns, required=REQUIRED, display=export, sheet=sheet)
+    read = read_tickets(table, kb, columns)  # one pass over the rows, none of them kept
+    if read.refused is not None:
+        for f in read.refused.findings:
             _show(f, lang)
         click.echo(say(lang, "导出文件无法读取：什么也没有写。", "The export cannot be read: nothing written."), err=True)
         return EXIT_FINDINGS
-    tickets, bad = read_tickets(table, kb, columns)
+    tickets, bad = read.tickets, read.findings
     for f in bad:
         _show(f, lang)
     skipped = len({f.line for f in bad})
-    figures = quarters(tickets, kb)
+    figures = quarters(read, kb)
     name = Path(export).name
     plans: list[tuple[str, Path, str, str | None]] = []
     for q, fig in figures.items():
         target = kb_root / "kpis" / f"{q}.yml"
-        body = to_yaml(fig, name, table.sha256, table.row_count, skipped)
+        body = to_yaml(fig, name, table.sha256, read.row_count, skipped)
         _check_written(kb_root, f"kpis/{q}.yml", body)
         try:
             old = target.read_text(encoding="utf-8") if target.exists() else None
@@ -98,9 +99,9 @@ def import_tickets(export: str, sheet: str | None, force: bool, root: str | None
     per_q = say(lang, "，".join(f"{q} {figures[q].tickets} 张" for q in figures), ", ".join(f"{q}: {figures[q].tickets}" for q in figures))
     click.echo(say(
         lang,
-        f"{export}：{table.row_count} 行（{how}），计入 {len(tickets)} 张工单（{per_q or '无'}），"
+        f"{export}：{read.row_count} 行（{how}），计入 {len(tickets)} 张工单（{per_q or '无'}），"
         f"{skipped} 行有误未计入。" + (f"已写入 {'、'.join(f'kpis/{q}.yml' for q in written)}。" if written else "没有需要更新的文件。"),
-        f"{export}: {table.row_count} rows ({how}), {len(tickets)} tickets counted ({per_q or 'none'}), "
+        f"{export}: {read.row_count} rows ({how}), {len(tickets)} tickets counted ({per_q or 'none'}), "
         f"{skipped} bad rows left out. " + (f"Wrote {', '.join(f'kpis/{q}.yml' for q in written)}." if written else "Nothing to update."),
     ))
     return EXIT_FINDINGS if bad else EXIT_OK

@@ -14,6 +14,13 @@ API
     problem is a :class:`~generator.finding.Finding` (rule ``rule``, file ``display``) in
     ``Table.findings``, and a refused file has no rows.
 
+``scan_table(path, columns, *, required=(), display=None, sheet=None, rule="import") -> Scan``
+    The same opening (bytes, encoding, delimiter, header, columns, the same findings) for one
+    pass over the raw records, kept nowhere: a :class:`Scan`, whose ``values(cells)`` is the
+    one conversion of a record into ``{our_key: value}`` that ``read_table`` uses too
+    (``read_table`` is ``scan_table(...).table()``). For a caller that reads 10^5 rows
+    straight from their cells and needs no row kept (``kb import tickets``).
+
 ``Table``
     ``rows`` (tuple of :class:`Row`: ``line`` and ``values`` ``{our_key: value}``), ``sha256``
     of the file's bytes, ``row_count`` (data rows read, blank rows not counted), ``encoding``
@@ -59,7 +66,7 @@ import operator
 import re
 import unicodedata
 import zipfile
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -106,21 +113,94 @@ class Table:
 
 # ------------------------------------------------------------------ reading
 
+Cells = Sequence[object]
+Record = tuple[int, Cells]  # (the line the record starts on, its cells)
+
+
+def _no_values(_cells: Cells) -> dict[str, Value] | None:
+    return None
+
+
+@dataclass
+class Scan:
+    """An opened table, for one pass over its records (``kb import tickets`` reads 10^5 rows
+    straight from the cells; :func:`read_table` is this plus a :class:`Row` per record).
+
+    ``source``, ``sha256``, ``encoding``, ``sheet``, ``header_line`` and ``header`` are those of
+    :class:`Table`; ``index`` maps our key to its column's 0-based position (an absent optional
+    key is not in it); ``text_cells`` is true when every cell is a ``str`` (CSV).
+    ``records`` yields each record after the header as ``(start line, cells)`` — blank rows
+    included, once —, and ``values(cells)`` is that record as ``Table.rows`` holds it
+    (``{our_key: value}``), or ``None`` for a blank row.
+
+    A CSV is split while ``records`` is read, so a malformed one (an unclosed quote) is known
+    only at its end: ask ``refused()`` — the refusing :class:`Table`, whose findings say why,
+    or ``None`` — after the pass.
+    """
+
+    source: str
+    sha256: str
+    encoding: str | None = None
+    sheet: str | None = None
+    header_line: int = 0
+    header: tuple[str, ...] = ()
+    index: Mapping[str, int] = field(default_factory=dict)
+    text_cells: bool = False
+    records: Iterator[Record] = field(default_factory=lambda: iter(()))
+    values: Callable[[Cells], dict[str, Value] | None] = _no_values
+    refusal: Table | None = None  # refused before any record (unreadable file, bad header)
+    broken: list[Finding] = field(default_factory=list)  # filled when `records` meets malformed CSV
+
+    def refused(self) -> Table | None:
+        """The file refused (a :class:`Table` without rows, with the findings), or None."""
+        if self.broken:  # as before the header was looked at: the file cannot be split into records
+            return Table(self.source, self.sha256, encoding=self.encoding, findings=tuple(self.broken))
+        return self.refusal
+
+    def table(self) -> Table:
+        """Read the records into a :class:`Table` (the rest of :func:`read_table`)."""
+        rows: list[Row] = []
+        append = rows.append
+        values = self.values
+        make = tuple.__new__  # Row(line, values) without a Python-level __new__ per row
+        for line, cells in self.records:
+            v = values(cells)
+            if v is not None:
+                append(make(Row, (line, v)))
+        refused = self.refused()
+        if refused is not None:
+            return refused
+        return Table(self.source, self.sha256, rows=tuple(rows), encoding=self.encoding, sheet=self.sheet,
+                     header_line=self.header_line, header=self.header)
+
+
+def _refused(table: Table) -> Scan:
+    return Scan(table.source, table.sha256, encoding=table.encoding, sheet=table.sheet,
+                header_line=table.header_line, header=table.header, refusal=table)
+
 
 def read_table(path: str | Path, columns: Mapping[str, str], *, required: Collection[str] = (),
                display: str | None = None, sheet: str | None = None, rule: str = "import") -> Table:
     """Read a CSV or XLSX export into rows keyed by ``columns``' keys (see the module docstring)."""
     with gc_paused():
-        return _read_table(path, columns, required=required, display=display, sheet=sheet, rule=rule)
+        return scan_table(path, columns, required=required, display=display, sheet=sheet, rule=rule).table()
 
 
-def _read_table(path: str | Path, columns: Mapping[str, str], *, required: Collection[str],
-                display: str | None, sheet: str | None, rule: str) -> Table:
+def scan_table(path: str | Path, columns: Mapping[str, str], *, required: Collection[str] = (),
+               display: str | None = None, sheet: str | None = None, rule: str = "import") -> Scan:
+    """Open a CSV or XLSX export for one pass over its records (see :class:`Scan`): the same
+    reading, findings and values as :func:`read_table`, without keeping a row per record."""
+    with gc_paused():  # an XLSX sheet is read whole here
+        return _scan(path, columns, required=required, display=display, sheet=sheet, rule=rule)
+
+
+def _scan(path: str | Path, columns: Mapping[str, str], *, required: Collection[str],
+          display: str | None, sheet: str | None, rule: str) -> Scan:
     p = Path(path)
     name = display if display is not None else str(path)
 
-    def refuse(line: int, zh: str, en: str, hint_zh: str = "", hint_en: str = "", digest: str = "") -> Table:
-        return Table(name, digest, findings=(error(name, line, 1, rule, Msg(zh, en), Msg(hint_zh, hint_en)),))
+    def refuse(line: int, zh: str, en: str, hint_zh: str = "", hint_en: str = "", digest: str = "") -> Scan:
+        return _refused(Table(name, digest, findings=(error(name, line, 1, rule, Msg(zh, en), Msg(hint_zh, hint_en)),)))
 
     try:
         size = p.stat().st_size
@@ -132,11 +212,11 @@ def _read_table(path: str | Path, columns: Mapping[str, str], *, required: Colle
         return refuse(1, f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc.strerror or exc}")
     digest = hashlib.sha256(data).hexdigest()
     if data[:4] == b"PK\x03\x04" or p.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(data, name, digest, columns, required, sheet, rule)
+        return _scan_xlsx(data, name, digest, columns, required, sheet, rule)
     if p.suffix.lower() == ".xls" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return refuse(1, "不支持旧版 Excel 97-2003（.xls）文件", "old Excel 97-2003 (.xls) files are not supported",
                       "在 Excel/WPS 中另存为 .xlsx 或 CSV", "save it as .xlsx or CSV in Excel/WPS", digest)
-    return _read_csv(data, name, digest, columns, required, rule)
+    return _scan_csv(data, name, digest, columns, required, rule)
 
 
 def _decode(data: bytes) -> tuple[str, str] | tuple[None, int]:
@@ -168,44 +248,48 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(physical start line, cells) per record; csv's line_num is the record's last line."""
+def _csv_records(text: str, broken: list[Finding], malformed: Callable[[csv.Error], Finding]) -> Iterator[Record]:
+    """(physical start line, cells) per record, split as they are read (a list of 10^5 cell
+    lists costs twice the time of the split); csv's line_num is the record's last line. A
+    malformed record ends the records with a finding in ``broken``."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     last = 0
-    for cells in reader:
-        yield last + 1, cells
-        last = reader.line_num
+    try:
+        for cells in reader:
+            yield last + 1, cells
+            last = reader.line_num
+    except csv.Error as exc:
+        broken.append(malformed(exc))
 
 
-def _read_csv(data: bytes, name: str, digest: str, columns: Mapping[str, str], required: Collection[str],
-              rule: str) -> Table:
+def _scan_csv(data: bytes, name: str, digest: str, columns: Mapping[str, str], required: Collection[str],
+              rule: str) -> Scan:
     text, enc = _decode(data)
     if text is None:
         assert isinstance(enc, int)
-        return Table(name, digest, findings=(error(
+        return _refused(Table(name, digest, findings=(error(
             name, enc, 1, rule,
             Msg("该行含有既不是 UTF-8 也不是 GB18030/GBK 的字节，无法读取", "this line holds bytes that are neither UTF-8 nor GB18030/GBK"),
-            Msg("在 Excel/WPS 中另存为“CSV UTF-8”", 'save it as "CSV UTF-8" in Excel/WPS')),))
+            Msg("在 Excel/WPS 中另存为“CSV UTF-8”", 'save it as "CSV UTF-8" in Excel/WPS')),)))
     assert isinstance(enc, str)
     if "\r\n" in text:  # one pass in C: a quoted field's CRLF reads as \n, the line count is the same
         text = text.replace("\r\n", "\n")
-    try:
-        records = list(_csv_records(text))
-    except csv.Error as exc:
-        return Table(name, digest, encoding=enc, findings=(error(
-            name, text.count("\n") + 1, 1, rule,
-            Msg(f"CSV 格式错误：{exc}", f"malformed CSV: {exc}"),
-            Msg("检查是否有未闭合的引号", "look for an unclosed quote")),))
-    return _rows(records, name, digest, columns, required, rule, enc, None)
+
+    def malformed(exc: csv.Error) -> Finding:
+        return error(name, text.count("\n") + 1, 1, rule, Msg(f"CSV 格式错误：{exc}", f"malformed CSV: {exc}"),
+                     Msg("检查是否有未闭合的引号", "look for an unclosed quote"))
+
+    broken: list[Finding] = []
+    return _open(_csv_records(text, broken, malformed), name, digest, columns, required, rule, enc, None, broken)
 
 
 _RESAVE = Msg("在 Excel/WPS 中打开并另存为 .xlsx 或 CSV UTF-8", "open it in Excel/WPS and save it again as .xlsx or CSV UTF-8")
 
 
-def _read_xlsx(data: bytes, name: str, digest: str, columns: Mapping[str, str], required: Collection[str],
-               sheet: str | None, rule: str) -> Table:
-    def refuse(zh: str, en: str, hint: Msg = _RESAVE) -> Table:
-        return Table(name, digest, sheet=sheet, findings=(error(name, 1, 1, rule, Msg(zh, en), hint),))
+def _scan_xlsx(data: bytes, name: str, digest: str, columns: Mapping[str, str], required: Collection[str],
+               sheet: str | None, rule: str) -> Scan:
+    def refuse(zh: str, en: str, hint: Msg = _RESAVE) -> Scan:
+        return _refused(Table(name, digest, sheet=sheet, findings=(error(name, 1, 1, rule, Msg(zh, en), hint),)))
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -230,11 +314,11 @@ def _read_xlsx(data: bytes, name: str, digest: str, columns: Mapping[str, str], 
         if not names:
             return refuse("XLSX 中没有工作表", "the XLSX has no sheet")
         ws = wb[sheet if sheet is not None else names[0]]
-        try:
-            cells = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        try:  # read whole, inside the try: a damaged sheet part raises while its rows are read
+            cells: list[Record] = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
         except Exception as exc:  # a damaged sheet part: a bad file, as above
             return refuse(f"无法读取工作表：{type(exc).__name__}", f"cannot read the sheet: {type(exc).__name__}: {exc}")
-        return _rows(cells, name, digest, columns, required, rule, None, ws.title)
+        return _open(iter(cells), name, digest, columns, required, rule, None, ws.title, [])
     finally:
         wb.close()
 
@@ -258,14 +342,14 @@ def _norm(name: object) -> str:
     return unicodedata.normalize("NFKC", str(name)).strip().strip("\ufeff").strip().casefold() if name is not None else ""
 
 
-def _rows(records: Iterable[tuple[int, Sequence[object]]], name: str, digest: str,
-          columns: Mapping[str, str], required: Collection[str], rule: str, enc: str | None, sheet: str | None) -> Table:
-    it = iter(records)
-    looked: list[tuple[int, Sequence[object]]] = []
+def _open(records: Iterator[Record], name: str, digest: str, columns: Mapping[str, str], required: Collection[str],
+          rule: str, enc: str | None, sheet: str | None, broken: list[Finding]) -> Scan:
+    """Find the header among the first records and map the columns; the rest are the scan's."""
+    looked: list[Record] = []
     header_line: int = 0
-    header: Sequence[object] = ()
+    header: Cells = ()
     wanted = {_norm(columns[k]) for k in required if k in columns}
-    for line, cells in it:
+    for line, cells in records:
         if not any(_clean(c) is not None for c in cells):
             continue
         looked.append((line, cells))
@@ -274,12 +358,14 @@ def _rows(records: Iterable[tuple[int, Sequence[object]]], name: str, digest: st
             break
         if len(looked) >= HEADER_SEARCH:
             break
+    if broken:
+        return Scan(name, digest, encoding=enc, broken=broken)
     if not header_line:
         if not looked:
-            return Table(name, digest, encoding=enc, sheet=sheet, findings=(error(
-                name, 1, 1, rule, Msg("文件是空的：没有表头行", "the file is empty: no header row")),))
+            return _refused(Table(name, digest, encoding=enc, sheet=sheet, findings=(error(
+                name, 1, 1, rule, Msg("文件是空的：没有表头行", "the file is empty: no header row")),)))
         header_line, header = looked[0]
-        rest: list[tuple[int, Sequence[object]]] = looked[1:]
+        rest: list[Record] = looked[1:]
     else:
         rest = []
     names = [str(c).strip() if c is not None else "" for c in header]
@@ -305,39 +391,47 @@ def _rows(records: Iterable[tuple[int, Sequence[object]]], name: str, digest: st
                 Msg(f"改表头，或在 policy.yml 中把 {key} 映射到文件中的列名",
                     f"rename the header, or map {key} to the file's column name in policy.yml")))
     if findings:
-        return Table(name, digest, encoding=enc, sheet=sheet, header_line=header_line, header=tuple(names),
-                     findings=tuple(findings))
+        for _ in records:  # a malformed CSV further down is what is reported, as for a good header
+            pass
+        return Scan(name, digest, encoding=enc, sheet=sheet, header_line=header_line, header=tuple(names),
+                    refusal=Table(name, digest, encoding=enc, sheet=sheet, header_line=header_line, header=tuple(names),
+                                  findings=tuple(findings)), broken=broken)
+    text_cells = enc is not None
+    return Scan(name, digest, encoding=enc, sheet=sheet, header_line=header_line, header=tuple(names), index=index,
+                text_cells=text_cells, records=itertools.chain(rest, records) if rest else records,
+                values=_values(index, columns, text_cells), broken=broken)
+
+
+def _values(index: Mapping[str, int], columns: Mapping[str, str], text_cells: bool) -> Callable[[Cells], dict[str, Value] | None]:
+    """The one conversion of a record into ``{our_key: value}`` (None: a blank row)."""
     keys = list(index)
     cols = [index[k] for k in keys]
     width = max(cols, default=-1) + 1
     absent = {k: None for k in columns if k not in index}
-    text_cells = enc is not None  # CSV: every cell is a str, the fast path (an export has 10^5 rows)
-    rows: list[Row] = []
-    append = rows.append
     pick = operator.itemgetter(*cols) if len(cols) > 1 else (lambda cells: (cells[cols[0]],)) if cols else (lambda _c: ())
     strip = str.strip
-    make = tuple.__new__  # Row(line, values) without a Python-level __new__ per row
-    for line, cells in itertools.chain(rest, it):
+
+    def values(cells: Cells) -> dict[str, Value] | None:
         if text_cells and len(cells) >= width:
             # C-level picking and stripping; empty cells become None after (a dict scan in C first)
-            values: dict[str, Value] = dict(zip(keys, map(strip, pick(cells)), strict=True))
-            if "" in values.values():
-                for k, v in values.items():
+            vals: dict[str, Value] = dict(zip(keys, map(strip, pick(cells)), strict=True))
+            if "" in vals.values():
+                for k, v in vals.items():
                     if v == "":
-                        values[k] = None
-                if not any(values.values()) and not any(c.strip() for c in cells):  # type: ignore[attr-defined]
-                    continue
+                        vals[k] = None
+                if not any(vals.values()) and not any(c.strip() for c in cells):  # type: ignore[attr-defined]
+                    return None
         else:
             n = len(cells)
-            vals = [_clean(cells[i]) if i < n else None for i in cols]
-            if vals.count(None) == len(vals) and not any(_clean(c) is not None for c in cells):
-                continue
-            values = dict(zip(keys, vals, strict=True))
+            picked = [_clean(cells[i]) if i < n else None for i in cols]
+            if picked.count(None) == len(picked) and not any(_clean(c) is not None for c in cells):
+                return None
+            vals = dict(zip(keys, picked, strict=True))
         if absent:
-            values.update(absent)
-        append(make(Row, (line, values)))
-    return Table(name, digest, rows=tuple(rows), encoding=enc, sheet=sheet, header_line=header_line,
-                 header=tuple(names))
+            vals.update(absent)
+        return vals
+
+    return values
 
 
 # ------------------------------------------------------------------ cell values
@@ -401,6 +495,59 @@ def _fast_time(value: str) -> dt.datetime | None:
             except ValueError:
                 return None
     return None
+
+
+_DAY_PART = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})")
+_CLOCK_PART = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+
+
+class TimeMemo:
+    """:func:`parse_time` of a CSV cell's raw text for 10^5 rows, by parts remembered: exports
+    repeat their days and their minutes, not their times.
+
+    ``parts(raw)`` reads a spelling ``DATE TIME`` (or ``T`` between them) — the date ``2026-07-03`` or
+    ``2026/7/3``, the time ``9:15``, ``09:15`` or ``09:15:07``, ASCII digits — as the midnight of
+    its date and the offset of its time: their sum is the time parse_time gives for ``raw``.
+    ``days`` and ``clocks`` remember each part read (None: not one read here); ``day`` and
+    ``clock`` read a new one; ``read(raw)`` is the sum. None: not read here — parse_time reads
+    it, or says what is wrong."""
+
+    def __init__(self) -> None:
+        self.days: dict[str, dt.datetime | None] = {}
+        self.clocks: dict[str, dt.timedelta | None] = {}
+
+    def day(self, text: str) -> dt.datetime | None:
+        m = _DAY_PART.fullmatch(text)
+        try:
+            midnight = dt.datetime(int(m[1]), int(m[3]), int(m[4])) if m else None
+        except ValueError:  # no such day: parse_time says so
+            midnight = None
+        self.days[text] = midnight
+        return midnight
+
+    def clock(self, text: str) -> dt.timedelta | None:
+        m = _CLOCK_PART.fullmatch(text)
+        offset = None
+        if m:
+            h, mi, sec = int(m[1]), int(m[2]), int(m[3] or 0)
+            if h < 24 and mi < 60 and sec < 60:  # else no such time: parse_time says so
+                offset = dt.timedelta(hours=h, minutes=mi, seconds=sec)
+        self.clocks[text] = offset
+        return offset
+
+    def parts(self, raw: str) -> tuple[dt.datetime, dt.timedelta] | None:
+        for sep in " T":
+            day, found, clock = raw.partition(sep)
+            if found:
+                midnight = self.days[day] if day in self.days else self.day(day)
+                offset = self.clocks[clock] if clock in self.clocks else self.clock(clock)
+                if midnight is not None and offset is not None:
+                    return midnight, offset
+        return None
+
+    def read(self, raw: str) -> dt.datetime | None:
+        both = self.parts(raw)
+        return both[0] + both[1] if both else None
 
 
 _CURRENCY = re.compile(r"^[¥$€]|(?:元|人民币|rmb|cny)$", re.I)
