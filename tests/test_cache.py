@@ -217,9 +217,9 @@ def test_damaged_pictures_are_redrawn(tmp_path: Path, run_kb, round_: str) -> No
     reference = _outputs(kb)
     assert any(".docx:word/media/" in k for k in reference)  # the booklet embeds the network diagram
     files = sorted((kb / PICTURES).iterdir())
-    # three charts (load, KB completeness, the lifecycle), the engineer's KPI trend, the network
-    # diagram as SVG (page) and PNG (booklet); the first four are damaged
-    assert len(files) == 6
+    # three charts (load, KB completeness, the lifecycle), the engineer's KPI trend, the five charts
+    # of the 趋势 page, the network diagram as SVG (page) and PNG (booklet); the first four are damaged
+    assert len(files) == 11
     for path, damage in zip(files[:4], ROUNDS[round_], strict=True):
         if damage is None:  # a whole, valid file of another picture, under this one's name
             other = next(p for p in files if p != path)
