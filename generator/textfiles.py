@@ -2,8 +2,12 @@
 
 The scan decides by content, not by name: a configuration dump called ``running-config``,
 a ``*.bak``, an ``id_ed25519`` or a "``.png``" that is really text are read like any ``.log``;
-a real picture, archive or office document is skipped because its first bytes say so (a
-known magic number, or NUL bytes). Nothing is skipped for where the KB lives — a KB under
+a real picture or binary is skipped because its first bytes say so (a known magic number, or
+NUL bytes). A zip — an office document (``.docx``, ``.xlsx``, ``.pptx``, ``.odt`` …) or an
+archive of files — is read inside: the text of a document's parts (one line per paragraph,
+table row or spreadsheet string; cells separated by tabs), and every text member of an archive,
+each after a ``# member`` line, so a password in a Word attachment or a zipped
+``running-config`` is found like one in a ``.log`` (the whole attachment is then withheld). Nothing is skipped for where the KB lives — a KB under
 ``/tmp/.worktrees/x`` or a CI checkout under ``.cache`` is scanned — and inside the KB only
 ``.git`` is left out: a hidden attachment such as ``files/.env`` is scanned like the others.
 Links out of the KB and special files are never opened (:mod:`generator.boundary`).
@@ -11,6 +15,10 @@ Links out of the KB and special files are never opened (:mod:`generator.boundary
 
 from __future__ import annotations
 
+import html
+import io
+import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,6 +28,8 @@ from .source import Tree, as_tree
 SCAN_LIMIT = 8 * 1024 * 1024  # bytes of one file read for the scan
 HEAD = 8192  # bytes looked at to tell text from binary
 SCANNED_TOPS = ("clients", "engineers")
+ARCHIVE_LIMIT = 64 * 1024 * 1024  # a zip (office document, archive) read for the scan; larger ones are not opened
+MAX_MEMBERS = 5000  # members of one zip looked at (a zip bomb's thousands of entries stop here)
 
 # First bytes of the binary formats attachments come in: pictures, PDF, archives and office
 # documents (zip), packet captures. A file that starts otherwise and has no NUL byte is text.
@@ -105,13 +115,73 @@ def _unreadable(rel: str, exc: OSError) -> Finding:
     )
 
 
+# Where an office document keeps its words: Word (body, headers, footers, notes, comments),
+# Excel (shared strings, inline strings, comments), PowerPoint (slides, notes), OpenDocument
+# (content.xml) and custom document properties.
+_OFFICE_PART = re.compile(
+    r"(?:word/(?:document|header\d*|footer\d*|footnotes|endnotes|comments)|xl/sharedStrings|xl/worksheets/sheet\d+"
+    r"|xl/comments\d*|ppt/slides/slide\d+|ppt/notesSlides/notesSlide\d+|content|docProps/custom)"
+    r"\.xml\Z"
+)
+_WORD_CELL = re.compile(r"<w:tc\b.*?</w:tc>", re.S)  # a Word table cell: its paragraphs stay on the row's line
+_BREAK = re.compile(r"</(?:w:p|a:p|text:p|text:h|si|row|w:tr|table:table-row)>|<(?:w:br|w:cr|text:line-break)\b[^>]*>")
+_CELL = re.compile(r"</(?:w:tc|c|table:table-cell)>|<(?:w:tab|text:tab)\b[^>]*>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _xml_text(xml: bytes) -> str:
+    """The words of an office XML part: a line per paragraph or row, a tab per cell."""
+    text = xml.decode("utf-8", errors="replace")
+    text = _WORD_CELL.sub(lambda m: m.group(0).replace("</w:p>", " "), text)  # 密码 | 值 read as one line
+    text = _CELL.sub("\t", _BREAK.sub("\n", text))
+    return "\n".join(line.strip() for line in html.unescape(_TAG.sub("", text)).splitlines() if line.strip())
+
+
+def _zip_text(rel: str, raw: bytes, limit: int) -> tuple[str | None, Finding | None]:
+    """The text inside a zip (see the module docstring); None when it is not a readable zip."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+        infos = [i for i in zf.infolist() if not i.is_dir()][:MAX_MEMBERS]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None, None
+    office = any(i.filename in ("[Content_Types].xml", "mimetype") for i in infos)
+    parts: list[str] = []
+    size = 0
+    with zf:
+        for info in infos:
+            if office and not _OFFICE_PART.search(info.filename):
+                continue  # pictures, fonts, relationships: no words
+            size += info.file_size
+            if size > limit:  # inflated text beyond what one scan reads: like a text file too large
+                return None, _too_large(rel, limit)
+            try:
+                data = zf.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+                continue  # an encrypted or damaged member: nothing readable to scan
+            if office:
+                words = _xml_text(data)
+            elif data[:4] == b"PK\x03\x04" or is_binary(data[:HEAD]):
+                continue  # a picture or an archive inside the archive: not opened (one level)
+            else:
+                words = decode(data)
+            if words.strip():
+                parts.append(f"# {info.filename}\n{words}")
+    return "\n".join(parts), None
+
+
 def read_text(where: Path | Tree, rel: str, limit: int = SCAN_LIMIT) -> tuple[str | None, Finding | None]:
     """The text of one file for the scan; None for a binary file, one outside the KB or a special
     file (the boundary survey reports those). A text file over ``limit``, or one the system will
-    not let us read, is a finding instead. ``where``: the KB's folder or a Tree."""
+    not let us read, is a finding instead. A zip's text is read inside it (:func:`_zip_text`).
+    ``where``: the KB's folder or a Tree."""
     tree = as_tree(where)
     try:
         head = tree.read(rel, HEAD)
+        if head is not None and head.startswith(b"PK\x03\x04"):
+            whole = tree.read(rel, ARCHIVE_LIMIT + 1)
+            if whole is None or len(whole) > ARCHIVE_LIMIT:
+                return None, None  # too large to open: copied as before, not scanned (README)
+            return _zip_text(rel, whole, limit)
         if head is None or is_binary(head):
             return None, None
         raw = head if len(head) < HEAD else tree.read(rel, limit + 1)
