@@ -44,11 +44,18 @@ def untrusted(commit: Commit, today: dt.date) -> bool:
     return commit.date > today
 
 
-def lateness(cal: WorkCalendar, day: dt.date, workdays: int, recorded: dt.date) -> tuple[dt.date, int]:
+def lateness(
+    cal: WorkCalendar, day: dt.date, workdays: int, recorded: dt.date, gaps: set[int]
+) -> tuple[dt.date, int] | None:
     """The deadline ``workdays`` working days after ``day``, and how many working days after it
-    ``recorded`` falls (0 when on time). Raises CalendarGap for a year no calendar covers."""
-    deadline = cal.add_workdays(day, workdays)
-    return deadline, cal.workdays_between(deadline, recorded) if recorded > deadline else 0
+    ``recorded`` falls (0 when on time); None when a year no calendar covers is in the way — that
+    year is added to ``gaps`` (the rules report each such year once)."""
+    try:
+        deadline = cal.add_workdays(day, workdays)
+        return deadline, cal.workdays_between(deadline, recorded) if recorded > deadline else 0
+    except CalendarGap as gap:
+        gaps.add(gap.year)
+        return None
 
 
 def recorded_events(
@@ -74,12 +81,9 @@ def recorded_events(
             commit = history.first_recorded(file, f"event:{ev.type}:{ev.occurred_on.isoformat()}")
             if commit is None or untrusted(commit, today):
                 continue
-            try:
-                deadline, late = lateness(cal, ev.occurred_on, n, commit.date)
-            except CalendarGap as gap:
-                gaps.add(gap.year)
-                continue
-            out.append(LateEvent(c, ev, commit, deadline, late))
+            judged = lateness(cal, ev.occurred_on, n, commit.date, gaps)
+            if judged is not None:
+                out.append(LateEvent(c, ev, commit, *judged))
     return out, gaps
 
 

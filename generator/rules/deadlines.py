@@ -21,7 +21,7 @@ from ..finding import Finding, Severity
 from ..history import History
 from ..model import KB
 from ..policy import Policy
-from ..workdays import CalendarGap, WorkCalendar
+from ..workdays import WorkCalendar
 from . import rule
 from .common import make
 
@@ -316,13 +316,10 @@ def check_sync(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
             added = h.added(m.where.file)
             if added is None or _untrusted(added, today):
                 continue
-            try:
-                deadline, late = _lateness(cal, m.date, n, added.date)
-            except CalendarGap as gap:
-                gaps.add(gap.year)
+            judged = _lateness(cal, m.date, n, added.date, gaps)
+            if judged is None or not judged[1]:
                 continue
-            if not late:
-                continue
+            deadline, late = judged
             yield make(
                 W,
                 m.where.at("date"),
