@@ -209,6 +209,23 @@ def kb_completeness(c: Client) -> int:
     return round(100 * sum(s.filled for s in sections) / len(sections))
 
 
+def kb_deadline(c: Client, days: int | None) -> dt.date | None:
+    """§7.2.5: the day a dedicated client's knowledge base is due — ``days`` (policy.yml
+    ``kb_calendar_days``) calendar days after ``application.materials_received_on``; None when
+    it has none (not dedicated, no materials date, no deadline set)."""
+    a = c.application
+    if days is None or c.status != "dedicated" or a is None or a.materials_received_on is None:
+        return None
+    return a.materials_received_on + dt.timedelta(days=days)
+
+
+def kb_proofread_on(c: Client, today: dt.date) -> dt.date | None:
+    """The day the knowledge base was internally proofread (§7.2.5), when that is recorded for a
+    day on or before ``today``; None otherwise."""
+    pr = c.knowledge_base.proofread if c.knowledge_base else None
+    return pr.on if pr is not None and pr.on is not None and pr.on <= today else None
+
+
 # ------------------------------------------------------------------ tickets and KPIs (§5.1, §5.3, §9.1)
 # Who was a client's engineer on a day (the current assignment from ``since``, earlier ones from
 # ``assignment.history``), who stood in during a recorded leave, and a quarter's KPI figures with

@@ -37,7 +37,7 @@ from typing import Any
 
 from . import __version__, asof, cache
 from .duties import recorded_events
-from .facts import KEEPS_KB, add_months, kb_completeness, served_by
+from .facts import KEEPS_KB, add_months, kb_completeness, kb_deadline, kb_proofread_on, served_by
 from .finding import Msg, Severity
 from .history import History
 from .model import KB
@@ -220,23 +220,14 @@ def _events(kb: KB, history: History | None, start: dt.date, day: dt.date) -> tu
 
 def _kbs(kb: KB, start: dt.date, day: dt.date) -> tuple[int, int]:
     """§7.2.5 as ``client.kb-30d`` judges it on ``day``, for the deadlines that fell in the month."""
-    p = kb.policy
-    days = p.kb_calendar_days if p is not None else None
-    if days is None:
-        return (0, 0)
+    days = kb.policy.kb_calendar_days if kb.policy is not None else None
     on_time = late = 0
     for c in kb.clients.values():
-        a = c.application
-        if c.status != "dedicated" or a is None or a.materials_received_on is None:
+        deadline = kb_deadline(c, days)
+        if deadline is None or not start <= deadline <= day:
             continue
-        if p is not None and not p.judged(a.materials_received_on):
-            continue
-        deadline = a.materials_received_on + dt.timedelta(days=days)
-        if not start <= deadline <= day:
-            continue
-        pr = c.knowledge_base.proofread if c.knowledge_base else None
-        done = kb_completeness(c) == 100 and pr is not None and pr.on is not None and pr.on <= day
-        if done and pr is not None and pr.on is not None and pr.on <= deadline:
+        done = kb_proofread_on(c, day) if kb_completeness(c) == 100 else None
+        if done is not None and done <= deadline:
             on_time += 1
         else:
             late += 1

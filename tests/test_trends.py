@@ -227,3 +227,17 @@ def test_a_damaged_repository_is_a_reason_not_a_traceback(history_repo: Path, tm
     assert r.returncode in (0, 1) and "Traceback" not in r.stderr, r.stdout + r.stderr
     page = (repo / "public" / "generated" / "trends.html").read_text(encoding="utf-8")
     assert "没有趋势可看" in page and "unable to read tree" in page
+
+
+def test_kb_deadlines_of_the_month(tmp_path: Path) -> None:
+    """§7.2.5 as client.kb-30d judges it: acme's materials came on 2025-07-12, so its KB was due
+    on 2025-08-11 — on time when proofread on 2025-08-05, late when proofread on 2025-08-20."""
+    from generator.trends import point
+
+    kb = copy_base(tmp_path / "kb")
+    august, september = D("2025-08-31"), D("2025-09-30")
+    assert point(check(kb, august, git=False), august, None).kbs == (1, 0)
+    assert point(check(kb, september, git=False), september, None).kbs == (0, 0)  # not due in September
+    dossier = kb / "clients" / "acme" / "client.yml"
+    dossier.write_text(dossier.read_text(encoding="utf-8").replace("on: 2025-08-05}", "on: 2025-08-20}"), encoding="utf-8")
+    assert point(check(kb, august, git=False), august, None).kbs == (0, 1)

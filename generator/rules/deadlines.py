@@ -16,7 +16,7 @@ from typing import Any
 from ..duties import Period, late_events, sync_periods, without_meeting
 from ..duties import lateness as _lateness
 from ..duties import untrusted as _untrusted
-from ..facts import ACTIVE, add_months, kb_completeness, pre_existing, transition_end
+from ..facts import ACTIVE, add_months, kb_completeness, kb_deadline, kb_proofread_on, pre_existing, transition_end
 from ..finding import Finding, Severity
 from ..history import History
 from ..model import KB
@@ -155,13 +155,14 @@ def check_kb_30d(kb: KB, history: Any, today: dt.date) -> Iterator[Finding]:
     if days is None:
         return
     for c in kb.clients.values():
-        a = c.application
-        if c.status != "dedicated" or a is None or a.materials_received_on is None or _skip(h, c.where.file):
+        deadline = kb_deadline(c, days)
+        if deadline is None or _skip(h, c.where.file):
             continue
-        deadline = a.materials_received_on + dt.timedelta(days=days)
+        a = c.application
+        assert a is not None and a.materials_received_on is not None  # kb_deadline had both
         pct = kb_completeness(c)
         pr = c.knowledge_base.proofread if c.knowledge_base else None
-        proofread = pr is not None and pr.on is not None and pr.on <= today
+        proofread = kb_proofread_on(c, today) is not None
         where = c.where.at("application", "materials_received_on")
         if pr is not None and not pr.by:
             yield make(
