@@ -29,11 +29,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__, asof, cache
 from .duties import recorded_events
@@ -46,7 +46,8 @@ from .pipeline import Outcome, Reuse, check
 from .source import GitError
 
 MONTHS = 24
-TRENDS_VERSION = 1  # what a Point holds and how it is counted; a change rebuilds the cache
+T = TypeVar("T")
+TRENDS_VERSION = 2  # what a Point holds and how it is counted; a change rebuilds the cache
 _CACHE_FILE = "trends.json"
 
 
@@ -154,7 +155,7 @@ class Trends:
     def months(self) -> list[str]:
         return [p.month for p in self.points]
 
-    def series(self, pick: Any) -> list[Any]:
+    def series(self, pick: Callable[[Point], T]) -> list[T]:
         """``pick(point)`` for every point, oldest first."""
         return [pick(p) for p in self.points]
 

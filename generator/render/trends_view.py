@@ -69,14 +69,15 @@ def trend_pages(env: Environment, s: SiteInput, picture: Picture, key: Key) -> d
             Panel("未完善的知识库（个）", bars=[("完善度 < 100%", t.series(_incomplete))]),
         ],
     )
-    busiest = sorted(kb.engineers, key=lambda e: (-max((v or 0) for v in engineer_series(t, e)), e))[:LINES]
+    loads = {e: engineer_series(t, e) for e in kb.engineers}
+    busiest = sorted(loads, key=lambda e: (-max((v or 0) for v in loads[e]), e))[:LINES]
     limit = kb.policy.max_clients if kb.policy else None
     load_chart = chart(
         "load",
         [
             Panel(
                 "工程师负荷（服务客户数）",
-                lines=[(kb.engineer_name(e), [float(v) if v is not None else None for v in engineer_series(t, e)])
+                lines=[(kb.engineer_name(e), [float(v) if v is not None else None for v in loads[e]])
                        for e in busiest],
                 limit=float(limit) if limit else None,
             )
@@ -112,11 +113,11 @@ def trend_pages(env: Environment, s: SiteInput, picture: Picture, key: Key) -> d
     engineer_rows = [
         {
             "name": kb.engineer_name(e),
-            "first": _first(engineer_series(t, e)),
-            "now": _value(engineer_series(t, e)[-1]),
-            "most": max((v for v in engineer_series(t, e) if v is not None), default="—"),
+            "first": _first(loads[e]),
+            "now": _value(loads[e][-1]),
+            "most": max((v for v in loads[e] if v is not None), default="—"),
         }
-        for e in sorted(kb.engineers, key=lambda e: (-(engineer_series(t, e)[-1] or 0), e))
+        for e in sorted(loads, key=lambda e: (-(loads[e][-1] or 0), e))
     ]
     out["trends.md"] = env.get_template("trends.md.j2").render(
         available=True,
