@@ -402,7 +402,7 @@ def monthly_report(root: Path, month: str) -> MonthReport:
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end.replace(day=1)
     commits = asof.first_parent_commits(root)
-    reuse = Reuse(root)  # the two month-ends share their unchanged files and one history read
+    reuse = Reuse(root, commits)  # the two month-ends share their unchanged files and one history read
     before = state_at(root, prev_end, commits, reuse)
     now = state_at(root, end, commits, reuse)
     out = now[1] if now else None

@@ -60,20 +60,24 @@ class Reuse:
     (:meth:`History.until`). A check with a ``Reuse`` gives the findings a check without one
     gives (tests/test_trends.py proves it)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, commits: list[tuple[str, int]] | None = None) -> None:
+        """``commits``: HEAD's first-parent line as :func:`asof.first_parent_commits` gives it,
+        when the caller has it already."""
         self.root = root
-        self.files: dict[tuple[str, str, str], tuple[Loaded, object, list[Finding], Built | None]] = {}
+        self.files: dict[tuple[str, str, str], tuple[Loaded, list[Finding], Built | None]] = {}
         self._line: History | None = None
         self._order: dict[str, int] | None = None
-        self._shas: list[str] = []
+        self._shas: list[str] = [c for c, _ct in commits] if commits is not None else []
+        self._commits_given = commits is not None
 
     @property
     def line(self) -> History:
         """The history of HEAD (read once; unavailable with its reason, e.g. a shallow clone)."""
         if self._line is None or self._order is None:
             self._line = read_history(self.root)
-            commits = [c for c, _ct in asof.first_parent_commits(self.root)]  # newest first
-            self._shas, self._order = commits, {c: i for i, c in enumerate(commits)}
+            if not self._commits_given:
+                self._shas = [c for c, _ct in asof.first_parent_commits(self.root)]  # newest first
+            self._order = {c: i for i, c in enumerate(self._shas)}
         return self._line
 
     def history_at(self, sha: str) -> History:
@@ -140,7 +144,7 @@ def _load_kb(
             known = _read_one(root, src.rel, src.kind, src.client, limits, schemas, tree)
             if by_blob is not None and key is not None:
                 by_blob[key] = known
-        item, _data, problems, made = known
+        item, problems, made = known
         loaded[src.rel] = item
         findings.extend(item.findings)
         findings.extend(problems)
@@ -188,14 +192,14 @@ def _load_kb(
 
 def _read_one(
     root: Path, rel: str, kind: str, client: str | None, limits: Limits, schemas: SchemaSet, tree: Tree | None
-) -> tuple[Loaded, object, list[Finding], Built | None]:
-    """One file read, validated and built into the model: (loaded, data, schema findings, record)."""
+) -> tuple[Loaded, list[Finding], Built | None]:
+    """One file read, validated and built into the model: (loaded, schema findings, record)."""
     item = load_file(root, rel, limits) if tree is None else load_from(tree, rel, limits)
     if not item.usable:
-        return item, None, [], None
+        return item, [], None
     data, problems = validate(item, kind, schemas)
     if data is None:
-        return item, None, problems, None
+        return item, problems, None
     valid = not problems
     made: Built
     if kind == "client":
@@ -215,7 +219,7 @@ def _read_one(
         made = build.kpi_period(item, data)
     else:
         made = build_policy(item, data)
-    return item, data, problems, made
+    return item, problems, made
 
 
 def _attachment_paths(clients: dict[str, Client], handoffs: dict[str, list[Handoff]]) -> list[str]:

@@ -306,7 +306,7 @@ def read_trends(
         p = cached.get(key)
         if p is None:
             if reuse is None:
-                reuse = Reuse(root)
+                reuse = Reuse(root, commits)
                 if not reuse.line.available:  # a shallow clone: the past is not all there
                     return Trends(problem=reuse.line.problem)
             try:
